@@ -1,0 +1,67 @@
+/** Serial port byte source (7E1, as Téléinfo sends), reconnecting when the adapter goes away. */
+import { SerialPort, type SerialPortOpenOptions } from 'serialport';
+import { ReconnectingByteSource, type Connection } from './byte-source';
+
+export interface SerialSourceOptions {
+    path: string;
+    baudRate: number;
+    /** The serial binding; the native one by default (tests pass @serialport/binding-mock's). */
+    binding?: unknown;
+}
+
+export class SerialByteSource extends ReconnectingByteSource {
+    private baudRate: number;
+
+    constructor(private readonly options: SerialSourceOptions) {
+        super();
+        this.baudRate = options.baudRate;
+    }
+
+    get description(): string {
+        return this.options.path;
+    }
+
+    get baud(): number {
+        return this.baudRate;
+    }
+
+    /** Changes the speed: the port is reopened at once at the new rate. */
+    async setBaudRate(baudRate: number): Promise<void> {
+        this.baudRate = baudRate;
+        await this.reopen();
+    }
+
+    protected connect(): Promise<Connection> {
+        const settings = {
+            path: this.options.path,
+            baudRate: this.baudRate,
+            dataBits: 7,
+            parity: 'even',
+            stopBits: 1,
+            autoOpen: false,
+        } as const;
+        // SerialPort's type hides `binding`, but the constructor takes one given in the options.
+        const options = this.options.binding ? { ...settings, binding: this.options.binding } : settings;
+        const port = new SerialPort(options as SerialPortOpenOptions<typeof SerialPort.binding>);
+        return new Promise((resolve, reject) => {
+            port.open((err) => {
+                if (err) return reject(err);
+                let closedOnPurpose = false;
+                let lastError: Error | undefined;
+                const closed = new Promise<Error | undefined>((done) => {
+                    port.on('error', (e: Error) => { lastError = e; });
+                    port.on('close', () => done(closedOnPurpose ? undefined : lastError ?? new Error(`${this.options.path} closed`)));
+                });
+                port.on('data', (chunk: Buffer) => this.emit('data', chunk));
+                resolve({
+                    closed,
+                    close: () => new Promise<void>((done) => {
+                        closedOnPurpose = true;
+                        if (!port.isOpen) return done();
+                        port.close(() => done());
+                    }).then(() => closed).then(() => undefined),
+                });
+            });
+        });
+    }
+}

@@ -1,0 +1,25 @@
+// Compiles the TypeScript sources to dist/ and copies what Node-RED reads beside each node's
+// compiled .js: its editor .html, its locales/ folder and its icon from icons/.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+fs.rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+
+const nodesDir = path.join(root, 'nodes');
+for (const type of fs.readdirSync(nodesDir)) {
+    const src = path.join(nodesDir, type);
+    const out = path.join(dist, 'nodes', type);
+    fs.mkdirSync(out, { recursive: true });
+    fs.cpSync(src, out, { recursive: true, filter: (p) => !p.endsWith('.ts') });
+    const icon = path.join(root, 'icons', `${type}.svg`);
+    if (fs.existsSync(icon)) {
+        fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
+        fs.copyFileSync(icon, path.join(out, 'icons', `${type}.svg`));
+    }
+}

