@@ -54,3 +54,15 @@ export function completeFrames(vector: Vector): VectorFrame[] {
 export function frameOfGroups(...lines: string[]): Buffer {
     return Buffer.from(`\x02${lines.map((l) => `\n${l}\r`).join('')}\x03`, 'latin1');
 }
+
+/**
+ * A well-formed group line (without LF/CR), its checksum computed here independently of the
+ * decoder: sum & 0x3F + 0x20 over label SEP [horodate SEP] value, plus the final SEP in standard mode.
+ */
+export function groupLine(label: string, value: string, mode: 'historic' | 'standard' = 'historic', horodate?: string): string {
+    const sep = mode === 'historic' ? ' ' : '\t';
+    const zone = [label, ...(horodate === undefined ? [] : [horodate]), value].join(sep) + (mode === 'standard' ? sep : '');
+    let sum = 0;
+    for (const ch of zone) sum += ch.charCodeAt(0);
+    return `${[label, ...(horodate === undefined ? [] : [horodate]), value].join(sep)}${sep}${String.fromCharCode((sum & 0x3f) + 0x20)}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * `teleinfo-in`: reads one Enedis Téléinfo meter from a serial port, a raw TCP bridge or the bytes
+ * of incoming messages, and sends one message per complete frame. The protocol lives in
+ * lib/teleinfo; this file maps the node's properties, messages and status onto it.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { TeleinfoSession, type TeleinfoOutput } from '../../lib/teleinfo/session';
+import type { TicReading } from '../../lib/teleinfo/reading';
+import type { ReconnectingByteSource, SourceState } from '../../lib/transport/byte-source';
+import { SerialByteSource } from '../../lib/transport/serial';
+import { TcpByteSource } from '../../lib/transport/tcp';
+import { listSerialPorts } from '../../lib/transport/serial-ports';
+import { ConfigError, parseTeleinfoIn, type TeleinfoInProperties, type TeleinfoInSettings } from './config';
+
+type TeleinfoInDef = NodeDef & TeleinfoInProperties;
+
+/** Status is redrawn at most this often: a fast input stream must not flood the editor. */
+const STATUS_EVERY_MS = 1000;
+
+export = function (RED: NodeAPI) {
+    function TeleinfoInNode(this: Node, def: TeleinfoInDef) {
+        RED.nodes.createNode(this, def);
+        const node = this;
+
+        let settings: TeleinfoInSettings;
+        try {
+            settings = parseTeleinfoIn(def);
+        } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            const message = RED._(err.key, { value: String(err.value) });
+            node.status({ fill: 'red', shape: 'ring', text: message });
+            node.error(`${message} (${err.property}: ${JSON.stringify(err.value)})`, {});
+            return;
+        }
+
+        const deviceName = settings.source.kind === 'serial' ? settings.source.path : settings.source.kind === 'tcp' ? `${settings.source.host}:${settings.source.port}` : 'input';
+        let pendingSend: (msg: NodeMessage) => void = (msg) => node.send(msg);
+        let lastStatusAt = -Infinity;
+        let lastFrameHadDrops = false;
+
+        const session = new TeleinfoSession({
+            mode: settings.mode,
+            output: settings.output,
+            intervalMs: settings.intervalMs,
+            baud: settings.source.kind === 'serial' ? settings.source.baud : undefined,
+            now: Date.now(),
+            onReading: (reading) => {
+                pendingSend(toMessage(reading));
+                showReading(false);
+            },
+            onDroppedGroups: (reading) => {
+                lastFrameHadDrops = true;
+                // Catchable: a Catch node receives the frame's message with the dropped labels.
+                node.error(RED._('teleinfo-in.errors.droppedGroups', { meter: reading.topic || deviceName, labels: reading.invalid.join(', ') }), toMessage(reading));
+            },
+            onModeChange: () => showReading(true),
+        });
+
+        function showReading(force: boolean): void {
+            const now = Date.now();
+            if (!force && now - lastStatusAt < STATUS_EVERY_MS) return;
+            lastStatusAt = now;
+            const c = session.counters;
+            const errors = c.badChecksum + c.badFormat + c.oversize;
+            if (session.mode === undefined && c.frames === 0) {
+                node.status({ fill: 'yellow', shape: 'dot', text: RED._('teleinfo-in.status.searching', { baud: session.baud ?? '' }) });
+                return;
+            }
+            const params = { mode: RED._(`teleinfo-in.mode.${session.mode ?? 'auto'}`), baud: session.baud ?? '', frames: c.frames, errors, interrupted: c.interrupted };
+            const key = session.baud === undefined ? 'teleinfo-in.status.readingNoBaud' : 'teleinfo-in.status.reading';
+            node.status({ fill: lastFrameHadDrops ? 'yellow' : 'green', shape: 'dot', text: RED._(key, params) });
+            lastFrameHadDrops = false;
+        }
+
+        if (settings.source.kind === 'input') {
+            node.status({ fill: 'grey', shape: 'ring', text: RED._('teleinfo-in.status.waitingInput') });
+            node.on('input', (msg: NodeMessageInFlow, send, done) => {
+                const payload = msg.payload;
+                const chunk = Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload, 'latin1') : undefined;
+                if (chunk === undefined) {
+                    node.status({ fill: 'red', shape: 'ring', text: RED._('teleinfo-in.status.badInput') });
+                    done(new Error(RED._('teleinfo-in.errors.payloadType', { type: typeof payload })));
+                    return;
+                }
+                pendingSend = (out) => send(out);
+                try {
+                    session.push(chunk, Date.now());
+                } finally {
+                    pendingSend = (out) => node.send(out);
+                }
+                done();
+            });
+            return;
+        }
+
+        const source: ReconnectingByteSource = settings.source.kind === 'serial'
+            ? new SerialByteSource({ path: settings.source.path, baudRate: session.baud ?? 1200 })
+            : new TcpByteSource({ host: settings.source.host, port: settings.source.port });
+
+        source.on('data', (chunk) => {
+            const nextBaud = session.push(chunk, Date.now());
+            if (nextBaud !== undefined && source instanceof SerialByteSource) {
+                showReading(true);
+                source.setBaudRate(nextBaud).catch((err: Error) => node.error(RED._('teleinfo-in.errors.device', { device: deviceName, error: err.message }), {}));
+            }
+        });
+        source.on('state', (state: SourceState) => {
+            switch (state.state) {
+                case 'connecting':
+                    node.status({ fill: 'yellow', shape: 'ring', text: RED._('teleinfo-in.status.connecting', { device: deviceName }) });
+                    break;
+                case 'open':
+                    session.reset();
+                    showReading(true);
+                    break;
+                case 'retrying': {
+                    const seconds = Math.round(state.retryInMs / 1000);
+                    node.status({ fill: 'red', shape: 'ring', text: RED._('teleinfo-in.status.retrying', { error: state.error.message, seconds }) });
+                    node.error(RED._('teleinfo-in.errors.device', { device: deviceName, error: state.error.message }), {});
+                    break;
+                }
+                case 'stopped':
+                    break;
+            }
+        });
+        source.start();
+
+        node.on('close', (_removed: boolean, done: () => void) => {
+            source.stop().then(done, done);
+        });
+    }
+
+    /** The message contract (see the help): a fresh object per frame. */
+    function toMessage(reading: TicReading | TeleinfoOutput): NodeMessage {
+        return { ...reading } as unknown as NodeMessage;
+    }
+
+    RED.nodes.registerType('teleinfo-in', TeleinfoInNode);
+
+    RED.httpAdmin.get('/teleinfo-in/ports', RED.auth.needsPermission('teleinfo-in.read'), (_req, res) => {
+        listSerialPorts().then((ports) => res.json(ports), () => res.json([]));
+    });
+};
