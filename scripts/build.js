@@ -1,5 +1,6 @@
 // Compiles the TypeScript sources to dist/ and copies what Node-RED reads beside each node's
-// compiled .js: its editor .html, its locales/ folder and its icon from icons/.
+// compiled .js: its editor .html, its locales/ folder and its icon from icons/. The shipped flows
+// are copied under examples/flows/ (git-ignored) so that Import > Examples offers them too.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -23,3 +24,7 @@ for (const type of fs.readdirSync(nodesDir)) {
         fs.copyFileSync(icon, path.join(out, 'icons', `${type}.svg`));
     }
 }
+
+const shippedExamples = path.join(root, 'examples', 'flows');
+fs.rmSync(shippedExamples, { recursive: true, force: true });
+fs.cpSync(path.join(root, 'flows'), shippedExamples, { recursive: true, filter: (p) => fs.statSync(p).isDirectory() || p.endsWith('.json') });

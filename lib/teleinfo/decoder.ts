@@ -70,6 +70,8 @@ const MAX_GROUP = 160;
 /** The longest real frame is a three-phase producer standard frame, about 1.5 KB. */
 const MAX_FRAME = 4096;
 const MAX_LABEL = 10;
+/** A meter uses under a hundred labels; the bound keeps checksum collisions on noise from growing it. */
+const MAX_INTERNED_LABELS = 256;
 /** Valid groups of one separator in a row before auto mode locks on that mode. */
 const LOCK_AFTER_GROUPS = 3;
 /** Bytes without a valid group before auto mode forgets the mode (about two standard frames). */
@@ -97,6 +99,8 @@ export class TicDecoder {
     private inGroup = false;
     private groupOverflow = false;
     private frameLength = 0;
+    /** Separator of the frame's first valid group: a frame is all historic or all standard. */
+    private frameSeparator = 0;
     private groups: TicGroup[] = [];
     private invalid: string[] = [];
     private lastPushAt: number | undefined;
@@ -138,20 +142,31 @@ export class TicDecoder {
         const n = chunk.length;
         this.validInChunk = false;
         for (let i = 0; i < n; i++) {
-            const c = chunk[i] & 0x7f;
+            let c = chunk[i] & 0x7f;
             if (this.state === State.Outside) {
                 if (c === STX) this.startFrame();
                 continue;
             }
+            if (this.inGroup && (c >= SP || c === HT)) {
+                // Hot path: copy the group's printable bytes up to the next control byte, with the
+                // lengths in locals (most bytes of a stream take this loop and nothing else).
+                const start = i;
+                let length = this.groupLength;
+                for (;;) {
+                    if (length < MAX_GROUP) group[length++] = c;
+                    else this.groupOverflow = true;
+                    if (++i === n) break;
+                    c = chunk[i] & 0x7f;
+                    if (c < SP && c !== HT) break;
+                }
+                this.groupLength = length;
+                this.frameLength += i - start;
+                if (i === n) break;
+            }
             if (++this.frameLength > MAX_FRAME) {
                 this.counters.oversize++;
                 this.state = State.Outside;
-                continue;
-            }
-            if (c >= SP || c === HT) {
-                if (!this.inGroup) continue; // stray byte between groups
-                if (this.groupLength < MAX_GROUP) group[this.groupLength++] = c;
-                else this.groupOverflow = true;
+                if (c === STX) this.startFrame();
                 continue;
             }
             switch (c) {
@@ -180,8 +195,9 @@ export class TicDecoder {
                     this.abortFrame();
                     break;
                 default:
-                    // Another control byte inside a group corrupts it (e.g. HT flipped to BS).
-                    if (this.inGroup && this.groupLength < MAX_GROUP) group[this.groupLength++] = c;
+                    // A printable byte between groups is noise; another control byte inside a group
+                    // corrupts it (e.g. HT flipped to BS), so it is kept for the group to fail.
+                    if (c < SP && c !== HT && this.inGroup && this.groupLength < MAX_GROUP) group[this.groupLength++] = c;
             }
         }
         this.trackGarbage(n);
@@ -210,6 +226,7 @@ export class TicDecoder {
     private startFrame(): void {
         this.state = State.InFrame;
         this.frameLength = 0;
+        this.frameSeparator = 0;
         this.inGroup = false;
         this.groups = [];
         this.invalid = [];
@@ -230,15 +247,10 @@ export class TicDecoder {
         }
         this.counters.frames++;
         this.counters.groups += groups.length;
-        const mode = this.locked ?? this.runMode();
+        const mode = this.locked ?? (this.frameSeparator === HT ? 'standard' : 'historic');
         this.onFrame({ mode, groups, invalid: this.invalid });
         this.groups = [];
         this.invalid = [];
-    }
-
-    /** Before auto mode locks, a frame's mode is that of the separator seen in its valid groups. */
-    private runMode(): TicMode {
-        return this.runSeparator === HT ? 'standard' : 'historic';
     }
 
     private parseGroup(): void {
@@ -248,7 +260,7 @@ export class TicDecoder {
         const checksum = g[len - 1];
         const sep = g[len - 2];
         if (sep !== SP && sep !== HT) return this.rejectGroup(false);
-        const wanted = this.locked === undefined ? sep : this.locked === 'standard' ? HT : SP;
+        const wanted = this.locked !== undefined ? (this.locked === 'standard' ? HT : SP) : this.frameSeparator || sep;
         if (sep !== wanted) return this.rejectGroup(false);
 
         // One pass over the checksum zone: sum, find the separators, check the label and the bytes.
@@ -280,7 +292,8 @@ export class TicDecoder {
         if (sep === HT) sum += HT;
         if ((sum & 0x3f) + 0x20 !== checksum) {
             this.counters.badChecksum++;
-            this.invalid.push(this.label(hash, labelEnd).name);
+            // Not interned: a noisy line would otherwise fill the cache with corrupted labels.
+            this.invalid.push(g.toString('latin1', 0, labelEnd));
             return;
         }
 
@@ -300,6 +313,7 @@ export class TicDecoder {
 
     private noteValidGroup(sep: number): void {
         this.validInChunk = true;
+        this.frameSeparator = sep;
         this.counters.validGroups++;
         if (this.setting !== 'auto') return;
         if (sep === this.runSeparator) this.runLength++;
@@ -308,7 +322,7 @@ export class TicDecoder {
             this.runLength = 1;
         }
         if (this.locked === undefined && this.runLength >= LOCK_AFTER_GROUPS) {
-            this.locked = this.runMode();
+            this.locked = sep === HT ? 'standard' : 'historic';
             this.onModeChange?.(this.locked);
         }
     }
@@ -332,7 +346,7 @@ export class TicDecoder {
         if (cached !== undefined && cached.name.length === length && sameBytes(cached.name, this.group)) return cached;
         const name = this.group.toString('latin1', 0, length);
         const entry = { name, keepString: STRING_LABELS.has(name) };
-        if (cached === undefined) this.labels.set(hash, entry);
+        if (cached === undefined && this.labels.size < MAX_INTERNED_LABELS) this.labels.set(hash, entry);
         return entry;
     }
 }

@@ -36,6 +36,7 @@ export = function (RED: NodeAPI) {
         const deviceName = settings.source.kind === 'serial' ? settings.source.path : settings.source.kind === 'tcp' ? `${settings.source.host}:${settings.source.port}` : 'input';
         let pendingSend: (msg: NodeMessage) => void = (msg) => node.send(msg);
         let lastStatusAt = -Infinity;
+        let statusTimer: NodeJS.Timeout | undefined;
         let lastFrameHadDrops = false;
 
         const session = new TeleinfoSession({
@@ -58,7 +59,16 @@ export = function (RED: NodeAPI) {
 
         function showReading(force: boolean): void {
             const now = Date.now();
-            if (!force && now - lastStatusAt < STATUS_EVERY_MS) return;
+            if (!force && now - lastStatusAt < STATUS_EVERY_MS) {
+                // Drawn later rather than dropped, so the status never stays behind the counters.
+                statusTimer ??= setTimeout(() => {
+                    statusTimer = undefined;
+                    showReading(true);
+                }, STATUS_EVERY_MS - (now - lastStatusAt));
+                return;
+            }
+            clearTimeout(statusTimer);
+            statusTimer = undefined;
             lastStatusAt = now;
             const c = session.counters;
             const errors = c.badChecksum + c.badFormat + c.oversize;
@@ -74,6 +84,7 @@ export = function (RED: NodeAPI) {
 
         if (settings.source.kind === 'input') {
             node.status({ fill: 'grey', shape: 'ring', text: RED._('teleinfo-in.status.waitingInput') });
+            node.on('close', () => clearTimeout(statusTimer));
             node.on('input', (msg: NodeMessageInFlow, send, done) => {
                 const payload = msg.payload;
                 const chunk = Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload, 'latin1') : undefined;
@@ -126,6 +137,7 @@ export = function (RED: NodeAPI) {
         source.start();
 
         node.on('close', (_removed: boolean, done: () => void) => {
+            clearTimeout(statusTimer);
             source.stop().then(done, done);
         });
     }

