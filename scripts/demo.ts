@@ -7,7 +7,8 @@
  * (simulated seconds per second for the load curves, default 1).
  */
 import * as path from 'node:path';
-import { projectRoot, startDemo } from './stack/demo-stack';
+import { startDemo } from './stack/demo-stack';
+import { projectRoot } from './stack/service';
 
 async function main(): Promise<void> {
     const demo = await startDemo({

@@ -10,6 +10,7 @@ import { HistoricMonoHpHcMeter, StandardTriProducerMeter } from '../../sim/tic-f
 import { startTicSimulator, type TicSimulator } from '../../sim/tic-meter-sim';
 import { startInfluxd, type Influxd } from './influxd';
 import { startNodeRed, type NodeRedProcess } from './node-red';
+import { projectRoot } from './service';
 
 export interface DemoOptions {
     /** Where the demo keeps its state (InfluxDB data, Node-RED userDir, pty links). */
@@ -32,7 +33,6 @@ export interface Demo {
     stop(): Promise<void>;
 }
 
-export const projectRoot = path.resolve(__dirname, '..', '..', '..');
 
 /** Every shipped flow, concatenated into one flow file. */
 export function shippedFlows(): unknown[] {

@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { answers, freePort, HOST, supervise } from './service';
 
 export interface InfluxdOptions {
     /** Holds influxdb.conf, influxd.pid, meta/, data/ and wal/; created if missing, reused if not. */
@@ -28,7 +28,6 @@ export interface Influxd {
     stop(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 10_000;
 /** How much of influxd's output is kept for error messages. */
@@ -72,48 +71,17 @@ async function launch(options: InfluxdOptions, dataDir: string, pidFile: string,
     child.stdout.on('data', onOutput);
     child.stderr.on('data', onOutput);
 
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    const exited = new Promise<void>((resolve) => {
-        child.once('exit', (code, signal) => {
-            exit = { code, signal };
-            resolve();
-        });
-    });
-    let spawnError: NodeJS.ErrnoException | undefined;
-    child.once('error', (err) => {
-        spawnError = err;
-    });
-
-    let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
-        stopping ??= (async () => {
-            if (child.pid === undefined || exit !== undefined) return;
-            child.kill('SIGTERM');
-            const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-            await exited;
-            clearTimeout(killTimer);
-        })();
-        return stopping;
-    };
-
-    const failure = (reason: string) => new Error(`influxd ${reason} (config ${configFile})\n--- influxd output (tail) ---\n${outputTail.trim()}`);
-    const ready = async (): Promise<Influxd> => {
-        const deadline = Date.now() + READY_TIMEOUT_MS;
-        for (;;) {
-            if (spawnError?.code === 'ENOENT') {
-                throw new Error('influxd (InfluxDB 1.x) is not on the PATH: install it with `apt-get install influxdb` (bash scripts/test.sh does so on Debian)');
-            }
-            if (spawnError !== undefined) throw new Error(`cannot start influxd: ${spawnError.message}`);
-            if (exit !== undefined) throw failure(`exited during start-up (${exit.signal ?? `code ${exit.code}`})`);
-            if (await pingAnswers(url)) return { url, port: httpPort, host: HOST, pid: child.pid!, stop };
-            if (Date.now() > deadline) throw failure(`did not answer GET ${url}/ping within ${READY_TIMEOUT_MS / 1000} s`);
-            await new Promise((r) => setTimeout(r, 100));
+    const supervised = supervise(child, 'SIGTERM', STOP_GRACE_MS);
+    const describe = (reason: string) => new Error(`influxd ${reason} (config ${configFile})\n--- influxd output (tail) ---\n${outputTail.trim()}`);
+    try {
+        await supervised.waitUntil(() => answers(`${url}/ping`, 204), READY_TIMEOUT_MS, describe);
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+            throw new Error('influxd (InfluxDB 1.x) is not on the PATH: install it with `apt-get install influxdb` (bash scripts/test.sh does so on Debian)');
         }
-    };
-    return ready().catch(async (err: Error) => {
-        await stop();
         throw err;
-    });
+    }
+    return { url, port: httpPort, host: HOST, pid: child.pid!, stop: supervised.stop };
 }
 
 function influxdConfig(dataDir: string, httpPort: number, rpcPort: number, continuousQueries: boolean): string {
@@ -164,26 +132,6 @@ function refuseIfRunning(pidFile: string, dataDir: string): void {
     if (cmdline.includes('influxd') && cmdline.includes(pidFile)) {
         throw new Error(`an influxd (pid ${pid}) is already running on ${dataDir}: stop it first (kill ${pid})`);
     }
-}
-
-async function pingAnswers(url: string): Promise<boolean> {
-    try {
-        const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) });
-        return res.status === 204;
-    } catch {
-        return false;
-    }
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once('error', reject);
-        server.listen(0, HOST, () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 export interface InfluxSeries {

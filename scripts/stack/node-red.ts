@@ -15,8 +15,8 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { answers, freePort, HOST, projectRoot, supervise } from './service';
 
 export type NodeRedRuntime = 'node-red' | 'node-red-5';
 
@@ -58,7 +58,6 @@ export interface NodeSet {
     err?: string;
 }
 
-const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 /** A demo can run for hours: keep only the newest output. */
@@ -66,18 +65,6 @@ const LOG_KEEP_CHARS = 1_000_000;
 const PORT_ATTEMPTS = 3;
 /** Used when NODE_RED_CREDENTIAL_SECRET is not set: the demo's credentials are not secret. */
 const DEMO_CREDENTIAL_SECRET = 'kerrucent-node-red-energy-demo';
-
-const projectRoot = findProjectRoot(__dirname);
-
-function findProjectRoot(start: string): string {
-    let dir = start;
-    while (!fs.existsSync(path.join(dir, 'package.json'))) {
-        const parent = path.dirname(dir);
-        if (parent === dir) throw new Error(`no package.json above ${start}`);
-        dir = parent;
-    }
-    return dir;
-}
 
 /** The Node 22 binary that scripts/lib/ensure-tools.sh installs (NODE22, or its default place). */
 export function node22Binary(): string {
@@ -125,45 +112,10 @@ async function launch(options: NodeRedOptions, nodeBinary: string, redJs: string
     child.stdout.on('data', onOutput);
     child.stderr.on('data', onOutput);
 
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    const exited = new Promise<void>((resolve) => {
-        child.once('exit', (code, signal) => {
-            exit = { code, signal };
-            resolve();
-        });
-    });
-    let spawnError: Error | undefined;
-    child.once('error', (err) => {
-        spawnError = err;
-    });
-
-    let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
-        stopping ??= (async () => {
-            if (child.pid === undefined || exit !== undefined) return;
-            child.kill('SIGINT');
-            const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-            await exited;
-            clearTimeout(killTimer);
-        })();
-        return stopping;
-    };
-
-    const failure = (reason: string) => new Error(`Node-RED (${options.runtime} on ${nodeBinary}) ${reason}\n--- Node-RED output (tail) ---\n${output.slice(-4000).trim()}`);
-    const ready = async (): Promise<NodeRedProcess> => {
-        const deadline = Date.now() + READY_TIMEOUT_MS;
-        for (;;) {
-            if (spawnError !== undefined) throw new Error(`cannot start ${nodeBinary}: ${spawnError.message}`);
-            if (exit !== undefined) throw failure(`exited during start-up (${exit.signal ?? `code ${exit.code}`})`);
-            if (await settingsAnswer(url)) return { url, port, pid: child.pid!, stop, logs: () => output };
-            if (Date.now() > deadline) throw failure(`did not answer GET ${url}/settings within ${READY_TIMEOUT_MS / 1000} s`);
-            await new Promise((r) => setTimeout(r, 200));
-        }
-    };
-    return ready().catch(async (err: Error) => {
-        await stop();
-        throw err;
-    });
+    const supervised = supervise(child, 'SIGINT', STOP_GRACE_MS);
+    const describe = (reason: string) => new Error(`Node-RED (${options.runtime} on ${nodeBinary}) ${reason}\n--- Node-RED output (tail) ---\n${output.slice(-4000).trim()}`);
+    await supervised.waitUntil(() => answers(`${url}/settings`), READY_TIMEOUT_MS, describe);
+    return { url, port, pid: child.pid!, stop: supervised.stop, logs: () => output };
 }
 
 function settingsJs(port: number, flowFile: string, overrides: Record<string, unknown>): string {
@@ -184,26 +136,6 @@ module.exports = Object.assign(${JSON.stringify(settings, null, 4)}, {
     credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || ${JSON.stringify(DEMO_CREDENTIAL_SECRET)},
 }, ${JSON.stringify(overrides, null, 4)});
 `;
-}
-
-async function settingsAnswer(url: string): Promise<boolean> {
-    try {
-        const res = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) });
-        return res.ok;
-    } catch {
-        return false;
-    }
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once('error', reject);
-        server.listen(0, HOST, () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 /** Replaces every flow (deployment type "full"): all nodes restart. */

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { deployFlows, listNodeSets, node22Binary, nodeErrors, startNodeRed, type NodeRedProcess, type NodeRedRuntime } from '../../scripts/stack/node-red';
 import { projectRoot } from '../support/paths';
 import { captureBytes, teleinfoVectors } from '../support/teleinfo-vectors';
+import { eventually } from '../support/wait';
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { name: string; 'node-red': { nodes: Record<string, string> } };
 const moduleName = packageJson.name;
@@ -54,16 +55,6 @@ async function flowContext(url: string, tab: string, key: string, store: string)
     const body = (await res.json()) as { msg: string; format: string };
     if (body.format === 'undefined') return undefined;
     return body.format.startsWith('string') ? body.msg : JSON.parse(body.msg);
-}
-
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await read();
-        if (value !== undefined) return value;
-        if (Date.now() > until) throw new Error(`nothing after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
 }
 
 function isRunning(pid: number): boolean {

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
+import { eventually } from '../support/wait';
 
 const DB = 'energy_test';
 /** Ten minutes ago, on a whole minute: the points fall in one complete 1-minute bucket. */
@@ -35,16 +36,6 @@ function isRunning(pid: number): boolean {
 async function powerRows(url: string): Promise<unknown[][]> {
     const [result] = await influxQuery(url, DB, 'SELECT papp, iinst, meter FROM power ORDER BY time');
     return result.series?.[0].values ?? [];
-}
-
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await read();
-        if (value !== undefined) return value;
-        if (Date.now() > until) throw new Error(`nothing after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 200));
-    }
 }
 
 before(() => {

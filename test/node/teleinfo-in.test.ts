@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import teleinfoIn = require('../../nodes/teleinfo-in/teleinfo-in');
 import { helper, runtimes, statusMatching } from '../support/node-red';
 import { captureBytes, completeFrames, frameOfGroups, groupLine, teleinfoVectors } from '../support/teleinfo-vectors';
+import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown> & { payload: Record<string, unknown> };
 
@@ -16,14 +17,6 @@ function collect(node: unknown): Msg[] {
     const got: Msg[] = [];
     (node as { on(e: string, cb: (m: Msg) => void): void }).on('input', (m) => got.push(m));
     return got;
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!predicate()) {
-        if (Date.now() > until) throw new Error('timed out waiting');
-        await new Promise((r) => setTimeout(r, 20));
-    }
 }
 
 const stream = teleinfoVectors.vectors.find((v) => v.id === 'hist_mono_tempo_linky_stream')!;
