@@ -41,7 +41,7 @@ test('every shipped flow is deployed and its nodes load without error', async ()
 test('the dashboard shows live values from both simulated meters', { timeout: 90_000 }, async () => {
     const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
         await page.goto(demo.dashboardUrl);
         await page.waitForSelector('ui-card-panel');
         const text = (cls: string) => page.locator(`.${cls} .value`).first();
