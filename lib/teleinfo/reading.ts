@@ -66,13 +66,16 @@ export class TicMeterView {
                     if (group.label === 'DATE' && frame.mode === 'standard' && h.epochMs !== undefined) timestamp = h.epochMs;
                 }
             }
-            if (!this.plausible(group.label, group.value, group.width, endedAt)) suspect.push(group.label);
         }
 
+        // Before the plausibility checks: another meter's indexes are not compared with this one's.
         const id = own.ADCO ?? own.ADSC;
         if (typeof id === 'string' && id !== '' && id !== this.meterId) {
             if (this.meterId !== '') this.forgetMeter();
             this.meterId = id;
+        }
+        for (const group of frame.groups) {
+            if (!this.plausible(group.label, group.value, group.width, endedAt)) suspect.push(group.label);
         }
 
         const shortFrame = frame.mode === 'historic' && isShortFrame(own);
