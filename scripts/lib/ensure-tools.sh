@@ -11,10 +11,17 @@ ensure_npm_deps() {
 }
 
 # ensure_debian_packages command:package ... — apt-get installs the packages whose command is missing.
+# For a package that installs no command (a library, a Python module), give an absolute path (a glob
+# is fine) instead of the command: /usr/lib/python3/dist-packages/rrdtool*.so:python3-rrdtool
 ensure_debian_packages() {
     local missing=()
     for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+        local probe="${pair%%:*}"
+        if [[ $probe == /* ]]; then
+            compgen -G "$probe" >/dev/null || missing+=("${pair#*:}")
+        else
+            command -v "$probe" >/dev/null 2>&1 || missing+=("${pair#*:}")
+        fi
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
