@@ -4,10 +4,9 @@
  *
  *   node dist/bench/teleinfo-decode.js        BENCH_MB (default 32) sizes the capture, BENCH_ROUNDS (default 7) the runs
  *
- * The capture is every complete frame of the real captures in shared/vectors/teleinfo, repeated:
- * one historic segment and one standard segment of BENCH_MB / 2 each. A meter never changes mode
- * in the middle of a stream, and auto mode locks on the first mode it sees, so each segment gets a
- * decoder of its own. Three readers decode it:
+ * The capture (bench/teleinfo-capture.ts) is the real captures' complete frames, repeated, as one
+ * historic and one standard segment of BENCH_MB / 2 each, each with a decoder of its own. Three
+ * readers decode it:
  *   core       TicDecoder alone: bytes to typed frames, the frame callback only counts;
  *   reading    TicDecoder + TicMeterView.read: the node's whole message contract;
  *   naive      a line parser written the way common Node.js Téléinfo readers are (ReadlineParser on
@@ -20,70 +19,25 @@
  */
 import * as assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { TicDecoder, type TicMode } from '../lib/teleinfo/decoder';
+import { TicDecoder } from '../lib/teleinfo/decoder';
 import { TicMeterView } from '../lib/teleinfo/reading';
-import { captureBytes, completeFrames, teleinfoVectors } from '../test/support/teleinfo-vectors';
+import { buildCapture, describeCapture, type CaptureSegment } from './teleinfo-capture';
 
 const CAPTURE_BYTES = Number(process.env.BENCH_MB ?? 32) * 1e6;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const WARMUP_ROUNDS = 2;
-const CHUNK_BYTES = 64 * 1024;
 /** The issue's targets for the core. */
 const TARGET_MB_S = 100;
 const TARGET_RATIO = 2;
 
-const STX = 0x02, ETX = 0x03, EOT = 0x04;
+const STX = 0x02;
 
-interface Segment {
-    mode: TicMode;
-    bytes: Buffer;
-    chunks: Buffer[];
+interface Segment extends CaptureSegment {
     /** The same bytes as latin1 strings, as a ReadlineParser with a string encoding hands them on. */
     textChunks: string[];
-    frames: number;
 }
 
 interface Tally { frames: number; groups: number }
-
-/** The STX…ETX spans of a capture that no EOT or second STX interrupted. */
-function completeFrameSpans(bytes: Buffer): Buffer[] {
-    const spans: Buffer[] = [];
-    let start = -1;
-    for (let i = 0; i < bytes.length; i++) {
-        const c = bytes[i];
-        if (c === STX) start = i;
-        else if (c === EOT) start = -1;
-        else if (c === ETX && start >= 0) {
-            spans.push(bytes.subarray(start, i + 1));
-            start = -1;
-        }
-    }
-    return spans;
-}
-
-function buildSegment(mode: TicMode, size: number): Segment {
-    const cycle: Buffer[] = [];
-    let cycleFrames = 0;
-    for (const vector of teleinfoVectors.vectors.filter((v) => v.mode === mode)) {
-        const spans = completeFrameSpans(captureBytes(vector.file));
-        assert.equal(spans.length, completeFrames(vector).length, `${vector.id}: complete frames found in the capture`);
-        cycle.push(...spans);
-        cycleFrames += spans.length;
-    }
-    const cycleBytes = Buffer.concat(cycle);
-    const repeats = Math.max(1, Math.round(size / cycleBytes.length));
-    // A trailing STX LF, the next frame's start, lets a reader that splits on the frame boundary
-    // (CR ETX STX LF) see the end of the last frame, as it would in a live stream.
-    const bytes = Buffer.concat([...Array<Buffer>(repeats).fill(cycleBytes), Buffer.from([STX, 0x0a])]);
-    const chunks: Buffer[] = [];
-    const textChunks: string[] = [];
-    for (let i = 0; i < bytes.length; i += CHUNK_BYTES) {
-        const chunk = bytes.subarray(i, i + CHUNK_BYTES);
-        chunks.push(chunk);
-        textChunks.push(chunk.toString('latin1'));
-    }
-    return { mode, bytes, chunks, textChunks, frames: repeats * cycleFrames };
-}
 
 function decodeCore(segment: Segment): Tally {
     let frames = 0;
@@ -207,11 +161,11 @@ function timeSegment(variant: Variant, segment: Segment): number {
 }
 
 function main(): void {
-    const segments = (['historic', 'standard'] as const).map((mode) => buildSegment(mode, CAPTURE_BYTES / 2));
+    const segments: Segment[] = buildCapture(CAPTURE_BYTES).map((s) => ({ ...s, textChunks: s.chunks.map((c) => c.toString('latin1')) }));
     for (const segment of segments) assertSameDecoding(segment);
     const totalBytes = segments.reduce((n, s) => n + s.bytes.length, 0);
     const totalFrames = segments.reduce((n, s) => n + s.frames, 0);
-    console.log(`capture: ${(totalBytes / 1e6).toFixed(1)} MB, ${totalFrames} frames (${segments.map((s) => `${s.mode} ${(s.bytes.length / 1e6).toFixed(1)} MB / ${s.frames}`).join(', ')}), ${ROUNDS} rounds, node ${process.version}`);
+    console.log(`capture: ${describeCapture(segments)}, ${ROUNDS} rounds, node ${process.version}`);
 
     const names = Object.keys(variants) as Variant[];
     // seconds[variant][segment index][round]
