@@ -1,0 +1,575 @@
+/**
+ * Writes line protocol to InfluxDB 1.x (or 2.x through its v1 API) without losing a point.
+ *
+ * Lines are batched by size and time and POSTed to /write one request at a time: unbounded
+ * concurrent writes exhausted influxd's file descriptors and deadlocked it on this kind of
+ * machine, and one request in flight also keeps the points in arrival order.
+ *
+ * When InfluxDB cannot take a batch (unreachable, timeout, 5xx, or a configuration error such as
+ * a wrong password or a missing database) the batch goes to the on-disk spool, and so does every
+ * batch after it until the spool is empty again, so that replay keeps the arrival order. A replay
+ * loop waits (1 s, doubling up to 30 s), probes GET /ping, and drains the spool oldest first,
+ * acknowledging each batch once written. A 400 (a bad point, or a field type conflict) is not the
+ * batch's fault but a few lines': the batch is split in halves until the bad lines are alone, the
+ * others are written, and each bad line is reported once, never retried.
+ *
+ * The HTTP calls are plain node:http(s) with a keep-alive agent rather than the `influx` client:
+ * the client re-encodes points on every write (it measured about half the raw rate here), and the
+ * spool must hold the exact bytes that will be sent, so that a replayed batch is the batch.
+ */
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { splitLines, type Precision } from './line-protocol';
+import { SpoolCorruptError, SpoolFullError, type Spool, type SpoolBatch } from './spool';
+
+export interface InfluxWriterOptions {
+    /** `http(s)://host:port`, with a path prefix when InfluxDB sits behind a reverse proxy. */
+    url: string;
+    database: string;
+    retentionPolicy?: string;
+    /** InfluxDB 2.x (v1 API): any username, and an API token as the password. */
+    username?: string;
+    password?: string;
+    /** For https: a private CA, or accepting a self-signed certificate. */
+    tls?: Pick<https.AgentOptions, 'ca' | 'rejectUnauthorized'>;
+    /** The unit of the lines' timestamps. */
+    precision: Precision;
+    /** Points per request; 5000 is InfluxDB's recommended maximum. */
+    batchSize?: number;
+    /** A batch that is not full is sent this long after its first line. */
+    flushIntervalMs?: number;
+    spool: Spool;
+    requestTimeoutMs?: number;
+    /** Full batches waiting their turn in memory; beyond, InfluxDB is slower than the input and they go to the spool. */
+    maxQueuedBatches?: number;
+    /** Replay backoff: the first wait, doubled after each failure up to `retryMaxMs`. */
+    retryMinMs?: number;
+    retryMaxMs?: number;
+    /** How long close() keeps sending what is in memory before it spools the rest. */
+    closeTimeoutMs?: number;
+    /** 'stats' is emitted at most once per interval. */
+    statsIntervalMs?: number;
+}
+
+export interface WriterCounters {
+    /** Points accepted and still in memory. */
+    queued: number;
+    /** Points InfluxDB accepted, since this writer started. */
+    written: number;
+    /** Points in the spool now. */
+    spooled: number;
+    /** Points InfluxDB rejected (reported by 'rejected'), since this writer started. */
+    failed: number;
+    /** Points refused because the spool was full, since this writer started. */
+    refused: number;
+}
+
+export type WriterState = 'ok' | 'retrying' | 'misconfigured';
+
+export interface WriterStats extends WriterCounters {
+    state: WriterState;
+    /** Why InfluxDB is not taking points, while state is not 'ok'. */
+    lastError?: string;
+}
+
+export interface RejectedLine {
+    line: string;
+    status: number;
+    message: string;
+}
+
+export interface WrittenBatch {
+    /** Points InfluxDB accepted from this batch (all of them unless some were rejected). */
+    points: number;
+    /** The batch went through the spool: a replay. */
+    replayed: boolean;
+    text: string;
+}
+
+export interface SpooledBatch {
+    points: number;
+    reason: string;
+}
+
+export interface InfluxWriterEvents {
+    written: [batch: WrittenBatch];
+    spooled: [batch: SpooledBatch];
+    rejected: [rejected: RejectedLine];
+    /** Configuration errors (401, 403, 404), points refused by a full spool, disk errors. */
+    error: [error: Error];
+    stats: [stats: WriterStats];
+}
+
+/** InfluxDB 1.x reads an unknown precision (such as `us`) as nanoseconds, without an error. */
+const PRECISION_PARAMETER: Record<Precision, string> = { ns: 'ns', us: 'u', ms: 'ms', s: 's' };
+/** Enough of an error body for a message; InfluxDB's are one line of JSON. */
+const MAX_MESSAGE_BYTES = 4096;
+
+interface Answer {
+    /** 0 when no HTTP answer came (connection refused, reset, timeout). */
+    status: number;
+    message: string;
+}
+
+type Outcome =
+    | { kind: 'delivered'; written: number; rejected: RejectedLine[] }
+    | { kind: 'retry' | 'misconfigured'; message: string };
+
+interface InFlight {
+    batch: SpoolBatch;
+    fromSpool: boolean;
+    /** A memory batch copied to the spool's head while it was in flight (it is acked there once written). */
+    alsoSpooled: boolean;
+}
+
+export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
+    private readonly spool: Spool;
+    private readonly batchSize: number;
+    private readonly flushIntervalMs: number;
+    private readonly requestTimeoutMs: number;
+    private readonly maxQueuedBatches: number;
+    private readonly retryMinMs: number;
+    private readonly retryMaxMs: number;
+    private readonly closeTimeoutMs: number;
+    private readonly statsIntervalMs: number;
+    private readonly transport: typeof http | typeof https;
+    private readonly agent: http.Agent;
+    private readonly requestBase: http.RequestOptions;
+    private readonly writePath: string;
+    private readonly pingPath: string;
+
+    /** Lines of the batch being filled. */
+    private current: string[] = [];
+    /** UTF-8 bytes of `current` (with newlines), kept while the spool is in use to check its room. */
+    private currentBytes = 0;
+    private flushTimer: NodeJS.Timeout | undefined;
+    /** Full batches waiting for the request in flight; empty whenever the spool is not. */
+    private readonly memory: SpoolBatch[] = [];
+    private memoryPoints = 0;
+    private inFlight: InFlight | undefined;
+    private activeRequest: http.ClientRequest | undefined;
+
+    private written = 0;
+    private failed = 0;
+    private refused = 0;
+    private state: WriterState = 'ok';
+    private lastError: string | undefined;
+    private lastReportedError: string | undefined;
+    private retryDelayMs = 0;
+
+    private wakeLoop: (() => void) | undefined;
+    private sleepTimer: NodeJS.Timeout | undefined;
+    private endSleep: (() => void) | undefined;
+    private readonly progressWaiters: (() => void)[] = [];
+    private statsTimer: NodeJS.Timeout | undefined;
+    private lastStatsAt = 0;
+    private closing: Promise<void> | undefined;
+    private readonly loop: Promise<void>;
+
+    constructor(options: InfluxWriterOptions) {
+        super();
+        const base = new URL(options.url);
+        if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`InfluxDB URL ${options.url}: only http and https are supported`);
+        this.spool = options.spool;
+        this.batchSize = options.batchSize ?? 5000;
+        this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+        this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+        this.maxQueuedBatches = options.maxQueuedBatches ?? 4;
+        this.retryMinMs = options.retryMinMs ?? 1000;
+        this.retryMaxMs = options.retryMaxMs ?? 30_000;
+        this.closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+        this.statsIntervalMs = options.statsIntervalMs ?? 1000;
+
+        const secure = base.protocol === 'https:';
+        this.transport = secure ? https : http;
+        this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...options.tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+        const headers: http.OutgoingHttpHeaders = {};
+        if (options.username !== undefined || options.password !== undefined) {
+            headers.authorization = `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`;
+        }
+        this.requestBase = { hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: base.port, agent: this.agent, headers };
+        const prefix = base.pathname.replace(/\/+$/, '');
+        const query = new URLSearchParams({ db: options.database, precision: PRECISION_PARAMETER[options.precision] });
+        if (options.retentionPolicy) query.set('rp', options.retentionPolicy);
+        this.writePath = `${prefix}/write?${query}`;
+        this.pingPath = `${prefix}/ping`;
+
+        this.loop = this.run();
+    }
+
+    get counters(): WriterCounters {
+        const inFlightQueued = this.inFlight !== undefined && !this.inFlight.fromSpool && !this.inFlight.alsoSpooled ? this.inFlight.batch.points : 0;
+        return {
+            queued: this.current.length + this.memoryPoints + inFlightQueued,
+            written: this.written,
+            spooled: this.spool.points,
+            failed: this.failed,
+            refused: this.refused,
+        };
+    }
+
+    get stats(): WriterStats {
+        return { ...this.counters, state: this.state, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) };
+    }
+
+    /**
+     * Queues one encoded line. Throws a SpoolFullError when the point cannot be kept (InfluxDB is
+     * out of reach and the spool is full): the caller reports it, nothing is dropped silently.
+     */
+    write(line: string): void {
+        if (this.closing !== undefined) throw new Error('this InfluxWriter is closed');
+        if (this.spool.batches > 0) {
+            const bytes = Buffer.byteLength(line) + 1;
+            if (!this.spool.fits(this.currentBytes + bytes)) {
+                this.refused++;
+                this.statsChanged();
+                throw new SpoolFullError(
+                    `point refused: InfluxDB has not taken points for a while and the spool is full (${this.spool.points} points, ${this.spool.size} of ${this.spool.maxBytes} bytes)`,
+                    this.spool.maxBytes,
+                );
+            }
+            this.currentBytes += bytes;
+        }
+        this.current.push(line);
+        if (this.current.length >= this.batchSize) this.cut();
+        else this.flushTimer ??= setTimeout(() => this.cut(), this.flushIntervalMs);
+        this.statsChanged();
+    }
+
+    /** Queues encoded lines in order; stops at the first refused one (SpoolFullError), which is thrown. */
+    writeLines(lines: readonly string[]): void {
+        for (const line of lines) this.write(line);
+    }
+
+    /** Sends what is queued now; resolves once it is written, rejected or spooled. */
+    async flush(): Promise<void> {
+        this.cut();
+        while (this.memory.length > 0 || this.holdsInFlightBatch()) await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+        await this.spool.flush();
+    }
+
+    /**
+     * Stops: what is in memory is sent if InfluxDB takes it within `closeTimeoutMs`, and spooled
+     * otherwise, so that a Node-RED stop or redeploy loses nothing. The spool stays open (its owner
+     * closes it); a new writer on it replays the leftovers first.
+     */
+    close(): Promise<void> {
+        this.closing ??= (async () => {
+            this.cut();
+            this.wakeLoop?.();
+            this.endSleep?.();
+            const deadline = setTimeout(() => this.activeRequest?.destroy(new Error('abandoned at close')), this.closeTimeoutMs);
+            await this.loop;
+            clearTimeout(deadline);
+            this.moveMemoryToSpool('the writer closed before InfluxDB took them');
+            clearTimeout(this.statsTimer);
+            this.agent.destroy();
+            try {
+                await this.spool.flush();
+            } catch (err) {
+                this.emit('error', err as Error);
+            }
+            this.emit('stats', this.stats);
+        })();
+        return this.closing;
+    }
+
+    /** Ends the batch being filled: into memory, or behind the spooled batches while there are any. */
+    private cut(): void {
+        clearTimeout(this.flushTimer);
+        this.flushTimer = undefined;
+        if (this.current.length === 0) return;
+        const batch: SpoolBatch = { text: this.current.join('\n'), points: this.current.length };
+        this.current = [];
+        this.currentBytes = 0;
+        if (this.spool.batches > 0) {
+            this.appendToSpool([batch], 'older points are still waiting in the spool');
+        } else {
+            this.memory.push(batch);
+            this.memoryPoints += batch.points;
+            if (this.memory.length > this.maxQueuedBatches) this.moveMemoryToSpool('InfluxDB is slower than the input');
+        }
+        this.wakeLoop?.();
+    }
+
+    /** Everything in memory goes to the spool, oldest first: `older` (a failed batch), the batch in flight, the rest. */
+    private moveMemoryToSpool(reason: string, older: SpoolBatch[] = []): void {
+        const batches = [...older];
+        if (this.holdsInFlightBatch()) batches.push(this.inFlight!.batch);
+        batches.push(...this.memory.splice(0));
+        this.memoryPoints = 0;
+        if (this.current.length > 0) batches.push({ text: this.current.join('\n'), points: this.current.length });
+        this.current = [];
+        this.currentBytes = 0;
+        clearTimeout(this.flushTimer);
+        this.flushTimer = undefined;
+        this.appendToSpool(batches, reason);
+        this.progressed();
+    }
+
+    private appendToSpool(batches: SpoolBatch[], reason: string): void {
+        for (const [index, batch] of batches.entries()) {
+            try {
+                this.spool.append(batch);
+            } catch (err) {
+                // Appending the later batches after a gap would break the order: they are refused too.
+                // A batch still in flight keeps its chance: InfluxDB may yet take it.
+                const lost = batches.slice(index).filter((b) => b !== this.inFlight?.batch).reduce((sum, b) => sum + b.points, 0);
+                this.refused += lost;
+                this.statsChanged();
+                const message = `${lost} points refused: they could not be kept in the spool (${(err as Error).message})`;
+                this.emit('error', err instanceof SpoolFullError ? new SpoolFullError(message, err.maxBytes) : new Error(message, { cause: err }));
+                return;
+            }
+            if (batch === this.inFlight?.batch) this.inFlight.alsoSpooled = true;
+            this.emit('spooled', { points: batch.points, reason });
+        }
+        this.statsChanged();
+    }
+
+    private holdsInFlightBatch(): boolean {
+        return this.inFlight !== undefined && !this.inFlight.fromSpool && !this.inFlight.alsoSpooled;
+    }
+
+    private async run(): Promise<void> {
+        // Nothing is emitted before the constructor has returned and the caller attached its listeners.
+        await Promise.resolve();
+        for (;;) {
+            // Closing: memory is sent while InfluxDB answers; the spool waits for the next start.
+            if (this.closing !== undefined && (this.spool.batches > 0 || this.state !== 'ok')) return;
+            let delivered = false;
+            try {
+                const job = this.nextJob();
+                if (job === undefined) {
+                    if (this.closing !== undefined) return;
+                    await new Promise<void>((resolve) => {
+                        this.wakeLoop = resolve;
+                    });
+                    this.wakeLoop = undefined;
+                    continue;
+                }
+                this.inFlight = job;
+                const outcome = await this.deliver(job.batch);
+                delivered = outcome.kind === 'delivered';
+                if (outcome.kind === 'delivered') this.delivered(job, outcome.written, outcome.rejected);
+                else this.undelivered(job, outcome.kind, outcome.message);
+            } catch (err) {
+                // The spool's disk failed (EIO, EACCES…): report it and try again later rather than stop.
+                this.emit('error', err as Error);
+            } finally {
+                this.inFlight = undefined;
+                this.progressed();
+            }
+            if (!delivered) await this.waitForInflux();
+        }
+    }
+
+    /** The spool's head first; memory only while the spool is empty (it then holds nothing older). */
+    private nextJob(): InFlight | undefined {
+        while (this.spool.batches > 0) {
+            try {
+                return { batch: this.spool.peek()!, fromSpool: true, alsoSpooled: false };
+            } catch (err) {
+                if (!(err instanceof SpoolCorruptError)) throw err;
+                this.spool.ack();
+                this.failed += err.points;
+                this.emit('error', err);
+            }
+        }
+        const batch = this.memory.shift();
+        if (batch === undefined) return undefined;
+        this.memoryPoints -= batch.points;
+        return { batch, fromSpool: false, alsoSpooled: false };
+    }
+
+    private delivered(job: InFlight, written: number, rejected: RejectedLine[]): void {
+        if (job.fromSpool || job.alsoSpooled) this.spool.ack();
+        this.written += written;
+        this.failed += rejected.length;
+        this.retryDelayMs = 0;
+        this.state = 'ok';
+        this.lastError = undefined;
+        this.lastReportedError = undefined;
+        for (const line of rejected) this.emit('rejected', line);
+        this.emit('written', { points: written, replayed: job.fromSpool || job.alsoSpooled, text: job.batch.text });
+        this.statsChanged();
+    }
+
+    private undelivered(job: InFlight, kind: 'retry' | 'misconfigured', message: string): void {
+        this.inFlight = undefined;
+        const notYetSpooled = job.fromSpool || job.alsoSpooled ? [] : [job.batch];
+        this.moveMemoryToSpool(kind === 'retry' ? `InfluxDB did not take them: ${message}` : message, notYetSpooled);
+        this.state = kind === 'retry' ? 'retrying' : 'misconfigured';
+        this.lastError = message;
+        // An outage is expected and shows in the stats; a configuration error needs the user.
+        if (kind === 'misconfigured' && message !== this.lastReportedError) {
+            this.lastReportedError = message;
+            this.emit('error', new Error(`${message} (points are kept in the spool until this is fixed)`));
+        }
+        this.statsChanged();
+    }
+
+    /** Backs off, then probes GET /ping until InfluxDB answers; returns early when closing. */
+    private async waitForInflux(): Promise<void> {
+        while (this.closing === undefined) {
+            this.retryDelayMs = this.retryDelayMs === 0 ? this.retryMinMs : Math.min(this.retryDelayMs * 2, this.retryMaxMs);
+            await this.sleep(this.retryDelayMs);
+            if (this.closing !== undefined) return;
+            const ping = await this.request('GET', this.pingPath);
+            if (ping.status !== 0 && ping.status < 500) return;
+            this.lastError = ping.status === 0 ? ping.message : `GET /ping answered ${ping.status}`;
+            this.statsChanged();
+        }
+    }
+
+    private sleep(ms: number): Promise<void> {
+        return new Promise((resolve) => {
+            this.endSleep = () => {
+                clearTimeout(this.sleepTimer);
+                this.endSleep = undefined;
+                resolve();
+            };
+            this.sleepTimer = setTimeout(this.endSleep, ms);
+        });
+    }
+
+    private async deliver(batch: SpoolBatch): Promise<Outcome> {
+        const answer = await this.request('POST', this.writePath, batch.text);
+        const verdict = verdictOf(answer);
+        if (verdict === 'written') return { kind: 'delivered', written: batch.points, rejected: [] };
+        if (verdict !== 'bad lines') return { kind: verdict, message: describe(answer) };
+        const result = { kind: 'delivered' as const, written: 0, rejected: [] as RejectedLine[] };
+        return (await this.sortOut(splitLines(batch.text), answer, result)) ?? result;
+    }
+
+    /**
+     * Finds the bad lines of a refused request: all of them when InfluxDB says it dropped them all,
+     * a line alone, otherwise each half is tried on its own. InfluxDB 1.x has often written the
+     * good points of the refused request already (a "partial write"); writing them again is
+     * harmless, since a point with the same series and time replaces itself.
+     */
+    private async sortOut(lines: string[], refusal: Answer, result: { written: number; rejected: RejectedLine[] }): Promise<Outcome | undefined> {
+        if (lines.length === 1 || droppedAll(refusal, lines.length)) {
+            for (const line of lines) result.rejected.push({ line, status: refusal.status, message: refusal.message });
+            return undefined;
+        }
+        const middle = lines.length >>> 1;
+        for (const half of [lines.slice(0, middle), lines.slice(middle)]) {
+            const answer = await this.request('POST', this.writePath, half.join('\n'));
+            const verdict = verdictOf(answer);
+            if (verdict === 'written') {
+                result.written += half.length;
+            } else if (verdict !== 'bad lines') {
+                // The whole batch is tried again later; the halves written so far are then rewritten.
+                return { kind: verdict, message: describe(answer) };
+            } else {
+                const stopped = await this.sortOut(half, answer, result);
+                if (stopped !== undefined) return stopped;
+            }
+        }
+        return undefined;
+    }
+
+    private request(method: 'GET' | 'POST', path: string, body?: string, retryingStaleSocket = false): Promise<Answer> {
+        return new Promise((resolve) => {
+            const payload = body === undefined ? undefined : Buffer.from(body);
+            const headers = payload === undefined ? this.requestBase.headers : { ...this.requestBase.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': payload.length };
+            const req = this.transport.request({ ...this.requestBase, method, path, headers });
+            this.activeRequest = req;
+            let settled = false;
+            const settle = (answer: Answer) => {
+                if (settled) return;
+                settled = true;
+                clearTimeout(timer);
+                if (this.activeRequest === req) this.activeRequest = undefined;
+                resolve(answer);
+            };
+            const fail = (err: NodeJS.ErrnoException) => {
+                // A kept-alive socket the server had closed: the request never reached it, so try once on a new one.
+                if (req.reusedSocket && err.code === 'ECONNRESET' && !retryingStaleSocket && !settled) {
+                    settled = true;
+                    clearTimeout(timer);
+                    resolve(this.request(method, path, body, true));
+                    return;
+                }
+                settle({ status: 0, message: err.message });
+            };
+            const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)), this.requestTimeoutMs);
+            req.on('error', fail);
+            req.on('response', (res) => {
+                const chunks: Buffer[] = [];
+                let size = 0;
+                res.on('data', (chunk: Buffer) => {
+                    if (size >= MAX_MESSAGE_BYTES) return;
+                    chunks.push(chunk);
+                    size += chunk.length;
+                });
+                res.on('error', fail);
+                res.on('close', () => {
+                    if (!res.complete) fail(new Error('the connection closed in the middle of the answer'));
+                });
+                res.on('end', () => settle({ status: res.statusCode ?? 0, message: errorText(Buffer.concat(chunks).toString('utf8'), res) }));
+            });
+            req.end(payload);
+        });
+    }
+
+    private progressed(): void {
+        for (const resolve of this.progressWaiters.splice(0)) resolve();
+    }
+
+    /** Emits 'stats' now, or at the end of the current interval if one was just emitted; close() emits the last. */
+    private statsChanged(): void {
+        if (this.statsTimer !== undefined || this.closing !== undefined) return;
+        const wait = Math.max(0, this.lastStatsAt + this.statsIntervalMs - Date.now());
+        this.statsTimer = setTimeout(() => {
+            this.statsTimer = undefined;
+            this.lastStatsAt = Date.now();
+            this.emit('stats', this.stats);
+        }, wait);
+        this.statsTimer.unref();
+    }
+}
+
+/** 'bad lines' is a 4xx about the content: the batch holds points InfluxDB will never take. */
+function verdictOf(answer: Answer): 'written' | 'bad lines' | 'retry' | 'misconfigured' {
+    const { status } = answer;
+    if (status >= 200 && status < 300) return 'written';
+    if (status === 0 || status >= 500 || status === 408 || status === 429) return 'retry';
+    // Wrong credentials, no such database (or bucket), or a redirect to another URL: the user must act.
+    if (status === 401 || status === 403 || status === 404 || status < 400) return 'misconfigured';
+    return 'bad lines';
+}
+
+/**
+ * InfluxDB 1.x counts the points it dropped for a type conflict or an invalid name ("partial
+ * write: … dropped=3"); lines it could not parse are not in that count, so a count equal to the
+ * number of lines sent means every one of them was refused, without a request per line to prove it.
+ */
+function droppedAll(answer: Answer, lines: number): boolean {
+    const dropped = /\bdropped=(\d+)$/.exec(answer.message);
+    return dropped !== null && Number(dropped[1]) === lines;
+}
+
+function describe(answer: Answer): string {
+    if (answer.status === 0) return `InfluxDB unreachable: ${answer.message}`;
+    const hint: Record<number, string> = {
+        401: 'check the username and password (or token)',
+        403: 'the user may not write to this database',
+        404: 'create the database (or, on InfluxDB 2.x, the bucket and its v1 mapping)',
+    };
+    return `InfluxDB answered ${answer.status}: ${answer.message}${hint[answer.status] === undefined ? '' : ` — ${hint[answer.status]}`}`;
+}
+
+/** InfluxDB 1.x answers {"error": "..."}, 2.x {"code": ..., "message": "..."}. */
+function errorText(body: string, res: http.IncomingMessage): string {
+    try {
+        const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+        const text = parsed.error ?? parsed.message;
+        if (typeof text === 'string') return text;
+    } catch {
+        // not JSON: a proxy's page, or nothing
+    }
+    return body.trim().slice(0, 300) || res.statusMessage || '';
+}

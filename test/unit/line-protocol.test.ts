@@ -1,0 +1,173 @@
+/**
+ * Line-protocol encoding: escaping, value types, fields left out, time precision, field types
+ * remembered across points, and influxd's own way of splitting lines. What influxd makes of the
+ * tricky names is checked against the real server in test/integration/influx-writer.test.ts.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { encodePoint, FieldTypes, splitLines, type EncodedPoint, type Point } from '../../lib/store/line-protocol';
+
+const T = 1_700_000_000_123;
+
+function line(point: Partial<Point>, precision: 'ns' | 'us' | 'ms' | 's' = 'ms', types?: FieldTypes): string {
+    const encoded = encodePoint({ measurement: 'm', fields: { v: 1 }, time: T, ...point }, precision, types);
+    assert.ok(encoded.line !== undefined, `not encodable: ${'reason' in encoded ? encoded.reason : ''}`);
+    return encoded.line;
+}
+
+function refusal(point: Partial<Point>): string {
+    const encoded: EncodedPoint = encodePoint({ measurement: 'm', fields: { v: 1 }, time: T, ...point }, 'ms');
+    assert.equal(encoded.line, undefined, 'expected the point to be refused');
+    return 'reason' in encoded ? encoded.reason : '';
+}
+
+test('a plain point: measurement, sorted tags, integer and float fields, time in ms', () => {
+    assert.equal(
+        line({ measurement: 'power', tags: { tariff: 'HP', meter: '021861348497' }, fields: { papp: 2840, iinst: 12.5 } }),
+        'power,meter=021861348497,tariff=HP papp=2840i,iinst=12.5 1700000000123',
+    );
+    assert.equal(line({ tags: { a: '1', b: '2', c: '3' } }), 'm,a=1,b=2,c=3 v=1i 1700000000123');
+});
+
+test('empty tag values are left out (a point without the tag is the same series)', () => {
+    assert.equal(line({ tags: { meter: '', tariff: 'HP' } }), 'm,tariff=HP v=1i 1700000000123');
+    assert.equal(line({ tags: {} }), 'm v=1i 1700000000123');
+});
+
+test('escaping: measurement (comma, space), tag keys and values and field keys (comma, equals, space)', () => {
+    assert.equal(line({ measurement: 'a,b c=d' }), 'a\\,b\\ c=d v=1i 1700000000123');
+    assert.equal(line({ measurement: ' lead' }), '\\ lead v=1i 1700000000123');
+    assert.equal(line({ tags: { 'k,e y=': 'v a,l=ue' } }), 'm,k\\,e\\ y\\==v\\ a\\,l\\=ue v=1i 1700000000123');
+    assert.equal(line({ fields: { 'f,i e=ld': 1 } }), 'm f\\,i\\ e\\=ld=1i 1700000000123');
+    assert.equal(line({ tags: { t: 'a"b#c\td' } }), 'm,t=a"b#c\td v=1i 1700000000123', 'quotes, # and tabs need no escape in tags');
+    assert.equal(line({ tags: { t: 'C:\\temp' } }), 'm,t=C:\\temp v=1i 1700000000123', 'a backslash before an ordinary character stays');
+    assert.equal(line({ tags: { t: 'a\\,b' } }), 'm,t=a\\\\,b v=1i 1700000000123', 'influxd reads \\\\, in a tag as \\ then an escaped comma');
+    assert.equal(line({ measurement: 'énergie', tags: { 'compteur': 'Linky ⚡' } }), 'énergie,compteur=Linky\\ ⚡ v=1i 1700000000123');
+});
+
+test('string fields: quotes and backslashes escaped, newlines kept as they are', () => {
+    assert.equal(line({ fields: { s: 'say "hi" \\o/' } }), 'm s="say \\"hi\\" \\\\o/" 1700000000123');
+    assert.equal(line({ fields: { s: 'two\nlines' } }), 'm s="two\nlines" 1700000000123');
+    assert.equal(line({ fields: { s: '' } }), 'm s="" 1700000000123');
+});
+
+test('value types: integers with i, floats, booleans, strings; -0 and int64 limits', () => {
+    assert.equal(line({ fields: { i: 42, n: -7, z: -0, f: 0.1, e: 1e-7, b: true, c: false, s: 'x' } }), 'm i=42i,n=-7i,z=0i,f=0.1,e=1e-7,b=true,c=false,s="x" 1700000000123');
+    assert.equal(line({ fields: { big: 2 ** 62 } }), 'm big=4611686018427387904i 1700000000123');
+    assert.equal(line({ fields: { min: -(2 ** 63) } }), 'm min=-9223372036854775808i 1700000000123');
+    assert.equal(line({ fields: { over: 2 ** 63 } }), 'm over=9223372036854776000 1700000000123', 'beyond int64: a float');
+    assert.equal(line({ fields: { huge: 1e21 } }), 'm huge=1e+21 1700000000123', 'influxd reads exponents');
+});
+
+test('values InfluxDB cannot store are left out and named', () => {
+    const encoded = encodePoint({ measurement: 'm', fields: { ok: 1, nan: NaN, inf: Infinity, ninf: -Infinity, nil: null, undef: undefined, obj: { a: 1 }, arr: [1], fn: () => 1, big: 10n, time: 5 }, time: T }, 'ms');
+    assert.equal(encoded.line, 'm ok=1i 1700000000123');
+    assert.deepEqual(encoded.dropped, ['nan', 'inf', 'ninf', 'nil', 'undef', 'obj', 'arr', 'fn', 'big', 'time']);
+});
+
+test('field keys InfluxDB cannot take are left out: empty, "time", a backslash it would read as an escape, a newline', () => {
+    const encoded = encodePoint({ measurement: 'm', fields: { '': 1, time: 2, 'a\\': 3, 'a\\,b': 4, 'a\\"b': 5, 'new\nline': 6, 'a\\b': 7 }, time: T }, 'ms');
+    assert.equal(encoded.line, 'm a\\b=7i 1700000000123');
+    assert.deepEqual(encoded.dropped, ['', 'time', 'a\\', 'a\\,b', 'a\\"b', 'new\nline']);
+});
+
+test('a point without a storable field is not encodable, and says why', () => {
+    const encoded = encodePoint({ measurement: 'm', fields: { a: NaN, b: null }, time: T }, 'ms');
+    assert.deepEqual(encoded, { line: undefined, dropped: ['a', 'b'], reason: 'no field InfluxDB can store' });
+    assert.equal(refusal({ fields: {} }), 'no field InfluxDB can store');
+});
+
+test('names InfluxDB would store differently or not at all are refused with a reason', () => {
+    assert.match(refusal({ measurement: '' }), /empty measurement/);
+    assert.match(refusal({ measurement: '#power' }), /comment line/);
+    assert.match(refusal({ measurement: 'a\nb' }), /newline/);
+    assert.match(refusal({ measurement: 'a\\' }), /backslash/);
+    assert.match(refusal({ measurement: 'a\\,b' }), /backslash/);
+    assert.match(refusal({ measurement: 'a\\"b' }), /backslash/);
+    assert.match(refusal({ tags: { time: 'x' } }), /reserved/);
+    assert.match(refusal({ tags: { '': 'x' } }), /empty tag key/);
+    assert.match(refusal({ tags: { t: 'ends\\' } }), /ends with a backslash/);
+    assert.match(refusal({ tags: { 't\\': 'x' } }), /ends with a backslash/);
+    assert.match(refusal({ tags: { t: 'a\nb' } }), /newline/);
+    assert.match(refusal({ time: NaN }), /not a date/);
+    assert.match(refusal({ time: 9.3e12 }), /not a date/);
+});
+
+test('precision: ns and us exact, ms and s floored', () => {
+    const at = (time: number, precision: 'ns' | 'us' | 'ms' | 's') => line({ time }, precision).split(' ')[2];
+    assert.equal(at(T, 'ns'), '1700000000123000000');
+    assert.equal(at(T, 'us'), '1700000000123000');
+    assert.equal(at(T, 'ms'), '1700000000123');
+    assert.equal(at(T, 's'), '1700000000');
+    assert.equal(at(T + 0.5, 'ns'), '1700000000123500000', 'half a millisecond, exactly');
+    assert.equal(at(T + 0.25, 'us'), '1700000000123250');
+    assert.equal(at(T + 0.9, 'ms'), '1700000000123', 'floored: the reading stays in its millisecond');
+    assert.equal(at(1_700_000_000_999, 's'), '1700000000', 'floored: 23:59:59.999 stays in its day');
+    assert.equal(at(0, 'ns'), '0');
+    assert.equal(at(0.000001, 'ns'), '1');
+    assert.equal(at(-1500, 'ns'), '-1500000000', 'before 1970');
+    assert.equal(at(-1500.5, 'us'), '-1500500');
+    assert.equal(at(-1500, 's'), '-2', 'floored towards the past');
+    assert.equal(at(9_223_372_036_854, 'ns'), '9223372036854000000', 'the last millisecond InfluxDB can store');
+});
+
+test('FieldTypes: an integral value goes into a float field as a float (2 after 2.5)', () => {
+    const types = new FieldTypes();
+    assert.equal(line({ fields: { v: 2.5 } }, 'ms', types), 'm v=2.5 1700000000123');
+    assert.equal(line({ fields: { v: 2 } }, 'ms', types), 'm v=2 1700000000123');
+    assert.equal(types.get('m', 'v'), 'float');
+    assert.equal(line({ measurement: 'other', fields: { v: 2 } }, 'ms', types), 'other v=2i 1700000000123', 'per measurement');
+});
+
+test('FieldTypes: the first type wins; values that would conflict are left out, not sent', () => {
+    const types = new FieldTypes();
+    assert.equal(line({ fields: { n: 3, s: 'a', b: true } }, 'ms', types), 'm n=3i,s="a",b=true 1700000000123');
+    const encoded = encodePoint({ measurement: 'm', fields: { n: 3.5, s: 4, b: 'yes', ok: 1 }, time: T }, 'ms', types);
+    assert.equal(encoded.line, 'm ok=1i 1700000000123');
+    assert.deepEqual(encoded.dropped, ['n', 's', 'b']);
+    assert.equal(types.get('m', 'n'), 'integer');
+});
+
+test('FieldTypes: seeded from SHOW FIELD KEYS, and corrected from a field type conflict message', () => {
+    const types = new FieldTypes();
+    line({ measurement: 'power', fields: { papp: 1 } }, 'ms', types);
+    types.seed([
+        { name: 'power', values: [['papp', 'float'], ['iinst', 'integer'], ['papp', 'integer']] },
+        { name: 'meter', values: [['state', 'string']] },
+        { name: 'empty' },
+    ]);
+    assert.equal(types.get('power', 'papp'), 'float', 'SHOW FIELD KEYS wins over what was guessed; a repeated row does not');
+    assert.equal(line({ measurement: 'power', fields: { papp: 3000, iinst: 12 } }, 'ms', types), 'power papp=3000,iinst=12i 1700000000123');
+    assert.equal(types.get('meter', 'state'), 'string');
+
+    const message = 'partial write: field type conflict: input field "iinst" on measurement "power" is type integer, already exists as type float dropped=1';
+    assert.equal(types.learnFromConflict(message), true);
+    assert.equal(types.get('power', 'iinst'), 'float');
+    assert.equal(types.learnFromConflict('unable to parse \'x\': missing fields'), false);
+});
+
+test('splitLines splits like influxd: not inside quoted strings, not on escaped characters, skipping empty lines', () => {
+    const lines = ['m s="two\nlines" 1', 'm,t=a\\ b s="quote \\" and\nnewline" 2', 'm v=1i 3', 'm s="\\\\" 4'];
+    assert.deepEqual(splitLines(lines.join('\n')), lines);
+    assert.deepEqual(splitLines('a v=1i 1\n\nb v=2i 2\n'), ['a v=1i 1', 'b v=2i 2']);
+    assert.deepEqual(splitLines(''), []);
+});
+
+test('encodes simple points at well over a million per second (the store must not be the bottleneck)', (t) => {
+    const types = new FieldTypes();
+    const fields = [{ papp: 2840, iinst: 12.5 }, { papp: 2900, iinst: 13 }];
+    const tags = { meter: '021861348497' };
+    const count = 1_000_000;
+    let best = 0;
+    for (let round = 0; round < 3; round++) {
+        const start = process.hrtime.bigint();
+        let bytes = 0;
+        for (let i = 0; i < count; i++) bytes += encodePoint({ measurement: 'power', tags, fields: fields[i & 1], time: T + i }, 'ms', types).line!.length;
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        assert.ok(bytes > 0);
+        best = Math.max(best, count / seconds);
+    }
+    t.diagnostic(`encodePoint: ${Math.round(best).toLocaleString('en')} points/s`);
+    // A loose floor, for a loaded 2-core machine: the figure itself is in the diagnostic.
+    assert.ok(best > 300_000, `only ${Math.round(best)} points/s`);
+});
