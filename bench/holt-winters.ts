@@ -26,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HoltWinters, type HoltWintersCompat, type HoltWintersPoint } from '../lib/forecast/holt-winters';
+import { gaussian as standardNormal, seededRandom } from '../sim/random';
 
 const SAMPLES = 525_600;
 const SEASON = 1440;
@@ -38,22 +39,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TARGET_RATIO = 10;
 const SEED = 20240101;
 
-/** mulberry32: a small seeded generator, so every run benchmarks the same year. */
-function seededRandom(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 /** One year of minute consumption in watts, as the 3-decimal text an RRD update would carry. */
 function consumptionYear(): string[] {
     const random = seededRandom(SEED);
-    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const gaussian = () => standardNormal(random);
     const values: string[] = [];
     let burstWatts = 0;
     let burstMinutesLeft = 0;

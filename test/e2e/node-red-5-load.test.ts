@@ -14,6 +14,7 @@ import { deployFlows, listNodeSets, node22Binary, nodeErrors, startNodeRed, type
 import { projectRoot } from '../support/paths';
 import { captureBytes, teleinfoVectors } from '../support/teleinfo-vectors';
 import { eventually } from '../support/wait';
+import { isRunning } from '../support/processes';
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { name: string; 'node-red': { nodes: Record<string, string> } };
 const moduleName = packageJson.name;
@@ -55,15 +56,6 @@ async function flowContext(url: string, tab: string, key: string, store: string)
     const body = (await res.json()) as { msg: string; format: string };
     if (body.format === 'undefined') return undefined;
     return body.format.startsWith('string') ? body.msg : JSON.parse(body.msg);
-}
-
-function isRunning(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 const frameVector = teleinfoVectors.vectors.find((v) => v.id === 'hist_mono_tempo_linky_frame1')!;

@@ -12,17 +12,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HoltWinters, type HoltWintersSettings } from '../../lib/forecast/holt-winters';
+import { gaussian, seededRandom } from '../../sim/random';
+import { compareWithRunner, readRunnerCsv, type RunnerRow } from '../support/holt-winters-runner';
 import { sharedDir } from '../support/paths';
 
 const PYTHON = '/usr/bin/python3';
 const RUNNER = path.join(sharedDir, 'tools', 'holt-winters', 'rrd_hw_ref.py');
 const STEP_S = 300;
 const FIRST_TIMESTAMP = 1704067200;
-/** The runner's columns that rrdtool computed (or that derive from them). */
-const RUNNER_COLUMNS = ['prediction', 'seasonal', 'deviation', 'devpredict', 'upper', 'lower', 'violation', 'failure',
-    'seasonal_used', 'intercept', 'slope', 'null_count', 'smoothed'] as const;
-type RunnerColumn = typeof RUNNER_COLUMNS[number];
-type RunnerRow = Record<string, string>;
 
 interface RunnerMeta {
     file_version: string;
@@ -38,22 +35,6 @@ interface GeneratedSeries {
     settings: HoltWintersSettings;
     /** Each step's value as the CSV spells it ('' or 'U' for unknown); undefined leaves the row out. */
     cells: (string | undefined)[];
-}
-
-/** mulberry32: a small seeded generator, so every run generates the same series. */
-function seededRandom(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
-function gaussian(random: () => number): number {
-    return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
 const inRanges = (i: number, ranges: [number, number][]) => ranges.some(([from, to]) => i >= from && i <= to);
@@ -133,15 +114,6 @@ after(() => {
     fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-function readCsv(file: string): RunnerRow[] {
-    const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-    const columns = header.split(',');
-    return lines.map((line) => {
-        const cells = line.split(',');
-        return Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
-    });
-}
-
 /** The series through librrd: its output rows and what it stored. */
 function runReference(series: GeneratedSeries, index: number): { rows: RunnerRow[]; meta: RunnerMeta } {
     const base = path.join(workDir, `series-${index}`);
@@ -154,33 +126,7 @@ function runReference(series: GeneratedSeries, index: number): { rows: RunnerRow
         ...(s.model === 'multiplicative' ? ['--mult'] : []), '-o', `${base}.out.csv`, '--meta', `${base}.meta.json`];
     const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
     assert.equal(run.status, 0, `rrd_hw_ref.py failed: ${run.stderr}`);
-    return { rows: readCsv(`${base}.out.csv`), meta: JSON.parse(fs.readFileSync(`${base}.meta.json`, 'utf8')) as RunnerMeta };
-}
-
-/** Runs the core and returns the cells that differ from the runner's (beyond `relative`) and the largest relative gap. */
-function compareWithRunner(rows: RunnerRow[], inputs: number[], settings: HoltWintersSettings, relative: number) {
-    const model = new HoltWinters({ ...settings, compat: 'rrdtool' });
-    const differences: string[] = [];
-    let largestRelative = 0;
-    rows.forEach((row, i) => {
-        const point = model.update(inputs[i]);
-        const step = model.lastStep;
-        const got: Record<RunnerColumn, number | string> = {
-            prediction: point.prediction, seasonal: point.seasonal, deviation: step.deviationWritten, devpredict: point.deviation,
-            upper: point.upper, lower: point.lower, violation: point.violation ? 1 : 0, failure: point.failure ? 1 : 0,
-            seasonal_used: step.seasonalUsed, intercept: point.intercept, slope: point.slope, null_count: step.nullCount,
-            smoothed: step.smoothed,
-        };
-        for (const column of RUNNER_COLUMNS) {
-            const want = column === 'smoothed' ? row[column] : Number(row[column]);
-            const have = got[column];
-            if (Object.is(have, want)) continue;
-            const gap = typeof have === 'number' && typeof want === 'number' ? Math.abs(have - want) / Math.max(Math.abs(have), Math.abs(want)) : Infinity;
-            if (Number.isNaN(gap) || gap > relative) differences.push(`step ${i} ${column}: core ${String(have)}, rrdtool ${String(want)}`);
-            else largestRelative = Math.max(largestRelative, gap);
-        }
-    });
-    return { differences, cells: rows.length * RUNNER_COLUMNS.length, largestRelative };
+    return { rows: readRunnerCsv(`${base}.out.csv`), meta: JSON.parse(fs.readFileSync(`${base}.meta.json`, 'utf8')) as RunnerMeta };
 }
 
 SERIES.forEach((series, index) => {
@@ -201,13 +147,13 @@ SERIES.forEach((series, index) => {
                 smoothingWindow: Number(meta.file_version) >= 4 ? stored.smoothing_window_seasonal : 0.05,
                 deltaPos: stored.delta_pos, deltaNeg: stored.delta_neg, threshold: stored.threshold, window: stored.window,
             };
-            const { differences, cells } = compareWithRunner(rows, rows.map((r) => Number(r.pdp)), exact, 0);
+            const { differences, cells } = compareWithRunner(rows, rows.map((r) => Number(r.pdp)), { ...exact, compat: 'rrdtool' }, 0);
             assert.deepEqual(differences.slice(0, 8), [], `${differences.length} of ${cells} cells differ`);
         });
 
         await t.test('fed the values as JavaScript parses them and the nominal parameters: within 1e-9 relative', (t2) => {
             const values = series.cells.map((cell) => (cell === undefined || cell === '' || cell === 'U' ? NaN : Number(cell)));
-            const { differences, cells, largestRelative } = compareWithRunner(rows, values, series.settings, 1e-9);
+            const { differences, cells, largestRelative } = compareWithRunner(rows, values, { ...series.settings, compat: 'rrdtool' }, 1e-9);
             t2.diagnostic(`largest relative difference ${largestRelative.toExponential(2)}`);
             assert.deepEqual(differences.slice(0, 8), [], `${differences.length} of ${cells} cells differ`);
         });

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
 import { eventually } from '../support/wait';
+import { isRunning } from '../support/processes';
 
 const DB = 'energy_test';
 /** Ten minutes ago, on a whole minute: the points fall in one complete 1-minute bucket. */
@@ -23,15 +24,6 @@ const POINTS = [
 
 let dataDir: string;
 let influxd: Influxd | undefined;
-
-function isRunning(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 async function powerRows(url: string): Promise<unknown[][]> {
     const [result] = await influxQuery(url, DB, 'SELECT papp, iinst, meter FROM power ORDER BY time');

@@ -10,15 +10,10 @@ import * as path from 'node:path';
 import {
     HoltWinters, validateHoltWintersOptions, type HoltWintersOptions, type HoltWintersPoint, type HoltWintersSettings,
 } from '../../lib/forecast/holt-winters';
+import { compareWithRunner, readRunnerCsv, RUNNER_COLUMNS, stepColumns, type RunnerRow } from '../support/holt-winters-runner';
 import { sharedDir } from '../support/paths';
 
 const vectorsDir = path.join(sharedDir, 'vectors', 'holt-winters');
-
-/** The columns of the runner's output that rrdtool computed (or that derive from them). */
-const RUNNER_COLUMNS = ['prediction', 'seasonal', 'deviation', 'devpredict', 'upper', 'lower', 'violation', 'failure',
-    'seasonal_used', 'intercept', 'slope', 'null_count', 'smoothed'] as const;
-type RunnerColumn = typeof RUNNER_COLUMNS[number];
-type RunnerRow = Record<string, string>;
 
 interface RunnerMeta {
     file_version: string;
@@ -36,20 +31,11 @@ interface Sample {
     meta: RunnerMeta;
 }
 
-function readCsv(file: string): RunnerRow[] {
-    const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-    const columns = header.split(',');
-    return lines.map((line) => {
-        const cells = line.split(',');
-        return Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
-    });
-}
-
 function loadSample(name: string, input: string): Sample {
     return {
         name,
         input,
-        rows: readCsv(path.join(vectorsDir, `sample_${name}_output.csv`)),
+        rows: readRunnerCsv(path.join(vectorsDir, `sample_${name}_output.csv`)),
         meta: JSON.parse(fs.readFileSync(path.join(vectorsDir, `sample_${name}_meta.json`), 'utf8')) as RunnerMeta,
     };
 }
@@ -87,46 +73,13 @@ function nominalOptions(meta: RunnerMeta): HoltWintersSettings {
 
 /** The sample's input CSV as JavaScript parses it, one value per runner step (absent rows unknown). */
 function parsedValues(sample: Sample): number[] {
-    const byTimestamp = new Map(readCsv(path.join(vectorsDir, sample.input)).map((r) => [r.timestamp, r.value === '' ? NaN : Number(r.value)]));
+    const byTimestamp = new Map(readRunnerCsv(path.join(vectorsDir, sample.input)).map((r) => [r.timestamp, r.value === '' ? NaN : Number(r.value)]));
     return sample.rows.map((r) => byTimestamp.get(r.timestamp) ?? NaN);
 }
 
-/** Everything the core says about one step, named like the runner's columns. */
-function stepColumns(point: HoltWintersPoint, model: HoltWinters): Record<RunnerColumn, number | string> {
-    const step = model.lastStep;
-    return {
-        prediction: point.prediction, seasonal: point.seasonal, deviation: step.deviationWritten, devpredict: point.deviation,
-        upper: point.upper, lower: point.lower, violation: point.violation ? 1 : 0, failure: point.failure ? 1 : 0,
-        seasonal_used: step.seasonalUsed, intercept: point.intercept, slope: point.slope, null_count: step.nullCount,
-        smoothed: step.smoothed,
-    };
-}
-
-function expectedCell(row: RunnerRow, column: RunnerColumn): number | string {
-    return column === 'smoothed' ? row[column] : Number(row[column]);
-}
-
-/** NaN matches NaN; otherwise the same double, bit for bit (so 0 and -0 differ), or within `relative`. */
-function matches(got: number | string, want: number | string, relative: number): boolean {
-    if (Object.is(got, want)) return true;
-    if (typeof got !== 'number' || typeof want !== 'number' || relative === 0) return false;
-    return Math.abs(got - want) <= relative * Math.max(Math.abs(got), Math.abs(want));
-}
-
 /** Runs the core over `inputs` and lists every cell that differs from the runner's row (at most a few shown). */
-function compareWithRunner(rows: RunnerRow[], inputs: number[], settings: HoltWintersSettings, relative: number): void {
-    const model = new HoltWinters(settings);
-    const differences: string[] = [];
-    let cells = 0;
-    rows.forEach((row, i) => {
-        assert.equal(model.slot, Number(row.slot), `step ${i}: slot`);
-        const got = stepColumns(model.update(inputs[i]), model);
-        for (const column of RUNNER_COLUMNS) {
-            cells++;
-            const want = expectedCell(row, column);
-            if (!matches(got[column], want, relative)) differences.push(`step ${i} ${column}: core ${String(got[column])}, rrdtool ${String(want)}`);
-        }
-    });
+function assertMatchesRunner(rows: RunnerRow[], inputs: number[], settings: HoltWintersSettings, relative: number): void {
+    const { differences, cells } = compareWithRunner(rows, inputs, settings, relative);
     assert.ok(cells > 0);
     assert.deepEqual(differences.slice(0, 8), [], `${differences.length} of ${cells} cells differ`);
 }
@@ -137,11 +90,11 @@ for (const sample of SAMPLES) {
             seasonal_cur_row: sample.meta.params.season - 1, devseasonal_cur_row: sample.meta.params.season - 1,
             seasonal_smooth_idx: 0, devseasonal_smooth_idx: 0,
         }, 'the runner used the canonical phase');
-        compareWithRunner(sample.rows, sample.rows.map((r) => Number(r.pdp)), storedOptions(sample.meta), 0);
+        assertMatchesRunner(sample.rows, sample.rows.map((r) => Number(r.pdp)), storedOptions(sample.meta), 0);
     });
 
     test(`${sample.name}: compat rrdtool, fed the parsed input values and the nominal parameters, within 1e-9 relative`, () => {
-        compareWithRunner(sample.rows, parsedValues(sample), nominalOptions(sample.meta), 1e-9);
+        assertMatchesRunner(sample.rows, parsedValues(sample), nominalOptions(sample.meta), 1e-9);
     });
 }
 
