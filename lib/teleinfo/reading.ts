@@ -8,7 +8,7 @@
  * numeric, an energy index that went down or jumped by more than any real load could draw.
  */
 import type { TicFrame, TicMode } from './decoder';
-import { parseHorodate } from './horodate';
+import { parseHorodate, type Horodate } from './horodate';
 import { ALERT_LABELS, LABELS } from './labels';
 import { decodeStge, type StgeStatus } from './stge';
 
@@ -47,6 +47,8 @@ export class TicMeterView {
     private meterId = '';
     private lastLongFrame: Record<string, TicValue> | undefined;
     private readonly baselines = new Map<string, IndexBaseline>();
+    /** Last horodate seen per label: most of them (SMAXSN, CCASN…) repeat from frame to frame. */
+    private readonly horodateCache = new Map<string, { raw: string; parsed: Horodate | undefined }>();
 
     /** Builds the reading of one complete frame that ended at `endedAt` (ms since the epoch). */
     read(frame: TicFrame, endedAt: number): TicReading {
@@ -59,7 +61,7 @@ export class TicMeterView {
         for (const group of frame.groups) {
             own[group.label] = group.value;
             if (group.horodate !== undefined) {
-                const h = parseHorodate(group.horodate);
+                const h = this.horodate(group.label, group.horodate);
                 if (h) {
                     horodates[group.label] = h.iso;
                     if (h.degraded) clockDegraded = true;
@@ -101,6 +103,14 @@ export class TicMeterView {
         if (stge) reading.stge = stge;
         if (shortFrame) reading.shortFrame = true;
         return reading;
+    }
+
+    private horodate(label: string, raw: string): Horodate | undefined {
+        const cached = this.horodateCache.get(label);
+        if (cached !== undefined && cached.raw === raw) return cached.parsed;
+        const parsed = parseHorodate(raw);
+        this.horodateCache.set(label, { raw, parsed });
+        return parsed;
     }
 
     private forgetMeter(): void {
