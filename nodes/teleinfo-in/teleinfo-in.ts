@@ -11,11 +11,10 @@ import { SerialByteSource } from '../../lib/transport/serial';
 import { TcpByteSource } from '../../lib/transport/tcp';
 import { listSerialPorts } from '../../lib/transport/serial-ports';
 import { ConfigError, parseTeleinfoIn, type TeleinfoInProperties, type TeleinfoInSettings } from './config';
+import { TrailingThrottle } from '../../lib/util/trailing-throttle';
 
 type TeleinfoInDef = NodeDef & TeleinfoInProperties;
 
-/** Status is redrawn at most this often: a fast input stream must not flood the editor. */
-const STATUS_EVERY_MS = 1000;
 
 export = function (RED: NodeAPI) {
     function TeleinfoInNode(this: Node, def: TeleinfoInDef) {
@@ -35,8 +34,6 @@ export = function (RED: NodeAPI) {
 
         const deviceName = settings.source.kind === 'serial' ? settings.source.path : settings.source.kind === 'tcp' ? `${settings.source.host}:${settings.source.port}` : 'input';
         let pendingSend: (msg: NodeMessage) => void = (msg) => node.send(msg);
-        let lastStatusAt = -Infinity;
-        let statusTimer: NodeJS.Timeout | undefined;
         let lastFrameHadDrops = false;
 
         const session = new TeleinfoSession({
@@ -47,29 +44,20 @@ export = function (RED: NodeAPI) {
             now: Date.now(),
             onReading: (reading) => {
                 pendingSend(toMessage(reading));
-                showReading(false);
+                status.request();
             },
             onDroppedGroups: (reading) => {
                 lastFrameHadDrops = true;
                 // Catchable: a Catch node receives the frame's message with the dropped labels.
                 node.error(RED._('teleinfo-in.errors.droppedGroups', { meter: reading.topic || deviceName, labels: reading.invalid.join(', ') }), toMessage(reading));
             },
-            onModeChange: () => showReading(true),
+            onModeChange: () => status.request(true),
         });
 
-        function showReading(force: boolean): void {
-            const now = Date.now();
-            if (!force && now - lastStatusAt < STATUS_EVERY_MS) {
-                // Drawn later rather than dropped, so the status never stays behind the counters.
-                statusTimer ??= setTimeout(() => {
-                    statusTimer = undefined;
-                    showReading(true);
-                }, STATUS_EVERY_MS - (now - lastStatusAt));
-                return;
-            }
-            clearTimeout(statusTimer);
-            statusTimer = undefined;
-            lastStatusAt = now;
+        // The session's callbacks use it; they only run once bytes arrive, after this line.
+        const status = new TrailingThrottle(showReading);
+
+        function showReading(): void {
             const c = session.counters;
             const errors = c.badChecksum + c.badFormat + c.oversize;
             if (session.mode === undefined && c.frames === 0) {
@@ -84,7 +72,7 @@ export = function (RED: NodeAPI) {
 
         if (settings.source.kind === 'input') {
             node.status({ fill: 'grey', shape: 'ring', text: RED._('teleinfo-in.status.waitingInput') });
-            node.on('close', () => clearTimeout(statusTimer));
+            node.on('close', () => status.cancel());
             node.on('input', (msg: NodeMessageInFlow, send, done) => {
                 const payload = msg.payload;
                 const chunk = Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload, 'latin1') : undefined;
@@ -111,7 +99,7 @@ export = function (RED: NodeAPI) {
         source.on('data', (chunk) => {
             const nextBaud = session.push(chunk, Date.now());
             if (nextBaud !== undefined && source instanceof SerialByteSource) {
-                showReading(true);
+                status.request(true);
                 source.setBaudRate(nextBaud).catch((err: Error) => node.error(RED._('teleinfo-in.errors.device', { device: deviceName, error: err.message }), {}));
             }
         });
@@ -122,7 +110,7 @@ export = function (RED: NodeAPI) {
                     break;
                 case 'open':
                     session.reset();
-                    showReading(true);
+                    status.request(true);
                     break;
                 case 'retrying': {
                     const seconds = Math.round(state.retryInMs / 1000);
@@ -137,7 +125,7 @@ export = function (RED: NodeAPI) {
         source.start();
 
         node.on('close', (_removed: boolean, done: () => void) => {
-            clearTimeout(statusTimer);
+            status.cancel();
             source.stop().then(done, done);
         });
     }
