@@ -49,7 +49,7 @@ export = function (RED: NodeAPI) {
             onDroppedGroups: (reading) => {
                 lastFrameHadDrops = true;
                 // Catchable: a Catch node receives the frame's message with the dropped labels.
-                node.error(RED._('teleinfo-in.errors.droppedGroups', { meter: reading.topic || deviceName, labels: reading.invalid.join(', ') }), toMessage(reading));
+                node.error(RED._('teleinfo-in.errors.droppedGroups', { meter: reading.topic || deviceName, labels: reading.invalid.join(', ') }), { ...toMessage(reading) });
             },
             onModeChange: () => status.request(true),
         });
@@ -130,9 +130,9 @@ export = function (RED: NodeAPI) {
         });
     }
 
-    /** The message contract (see the help): a fresh object per frame. */
+    /** The message contract (see the help). The session builds a new reading per frame: it is sent as is. */
     function toMessage(reading: TicReading | TeleinfoOutput): NodeMessage {
-        return { ...reading } as unknown as NodeMessage;
+        return reading as unknown as NodeMessage;
     }
 
     RED.nodes.registerType('teleinfo-in', TeleinfoInNode);
