@@ -27,6 +27,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HoltWinters, type HoltWintersCompat, type HoltWintersPoint } from '../lib/forecast/holt-winters';
 import { gaussian as standardNormal, seededRandom } from '../sim/random';
+import { median } from './stats';
 
 const SAMPLES = 525_600;
 const SEASON = 1440;
@@ -64,11 +65,6 @@ function consumptionYear(): string[] {
     return values;
 }
 
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 interface CoreTally { seconds: number; predicted: number; failures: number }
 

@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { TicDecoder } from '../lib/teleinfo/decoder';
 import { TicMeterView } from '../lib/teleinfo/reading';
 import { buildCapture, describeCapture, type CaptureSegment } from './teleinfo-capture';
+import { median } from './stats';
 
 const CAPTURE_BYTES = Number(process.env.BENCH_MB ?? 32) * 1e6;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -146,11 +147,6 @@ const variants = {
 } satisfies Record<string, (segment: Segment) => Tally>;
 type Variant = keyof typeof variants;
 
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function timeSegment(variant: Variant, segment: Segment): number {
     const start = performance.now();

@@ -27,17 +27,16 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import RED = require('node-red');
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { TicDecoder, type TicMode } from '../lib/teleinfo/decoder';
 import { TeleinfoSession } from '../lib/teleinfo/session';
-import { projectRoot } from '../test/support/paths';
 import { buildCapture, CHUNK_BYTES, describeCapture, type CaptureSegment } from './teleinfo-capture';
+import { median } from './stats';
+import { NODE_RED_VERSION, RED, runtimeNodes, startEmbeddedNodeRed } from './embedded-node-red';
 
 const CAPTURE_BYTES = Number(process.env.BENCH_MB ?? 32) * 1e6;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -48,20 +47,6 @@ const BURST_CHUNKS = 16;
 const DELIVERY_TIMEOUT_MS = 30_000;
 /** Distinct frame messages bench-replay cycles through (the capture repeats far fewer). */
 const REPLAY_POOL_FRAMES = 64;
-
-/**
- * The runtime's internal nodes module, which @types/node-red leaves as an empty interface: the
- * three calls a node module's own RED.nodes would offer, registerType taking the node set first.
- */
-interface RuntimeNodes {
-    registerType(nodeSet: string, type: string, constructor: (this: Node, def: NodeDef) => void): void;
-    createNode(node: Node, def: NodeDef): void;
-    getNode(id: string): Node | null;
-}
-
-const runtimeNodes = RED.nodes as RuntimeNodes;
-// RED.version is typed as a string but is the runtime's version() function in 4.1.
-const NODE_RED_VERSION = (JSON.parse(fs.readFileSync(require.resolve('node-red/package.json'), 'utf8')) as { version: string }).version;
 
 /** What bench-count has received in the current run, and who waits for the last frame. */
 const sink = {
@@ -201,36 +186,12 @@ function benchFlow(segments: Segment[]): unknown[] {
 }
 
 async function startRuntime(userDir: string, segments: Segment[]): Promise<void> {
-    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(benchFlow(segments)));
-    // The server never listens (no editor, no HTTP nodes), nor do uiHost and uiPort matter: both
-    // are only there because the settings' type requires them.
-    RED.init(http.createServer(), {
-        uiHost: '127.0.0.1',
-        uiPort: 0,
+    await startEmbeddedNodeRed({
         userDir,
-        flowFile: 'flows.json',
-        // A folder whose package.json has a "node-red" section: this package, loaded from dist/.
-        nodesDir: projectRoot,
-        httpAdminRoot: false,
-        httpNodeRoot: false,
-        // No credentials here: nothing to encrypt, and no key file to generate.
-        credentialSecret: false,
-        logging: { console: { level: 'warn', metrics: false, audit: false } },
+        flows: benchFlow(segments),
+        types: { 'bench-count': CountingSink, 'bench-replay': ReplayNode },
+        expect: [...segments.map((s) => s.nodeId), 'replay', 'sink'],
     });
-    runtimeNodes.registerType('bench', 'bench-count', CountingSink);
-    runtimeNodes.registerType('bench', 'bench-replay', ReplayNode);
-    const flowsStarted = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
-    await RED.start();
-    await flowsStarted;
-    for (const id of [...segments.map((s) => s.nodeId), 'replay', 'sink']) {
-        assert.ok(runtimeNodes.getNode(id), `node ${id} started (is dist/ built?)`);
-    }
-}
-
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,334 @@
+/**
+ * The day / week / month / year views of a meter's history: which retention policy to read, the
+ * InfluxQL that aggregates it per interval in a time zone, and the rows turned into the payload
+ * node-red-dashboard's ui_chart takes to replace a whole chart. Pure: no I/O, no Node-RED.
+ *
+ * The views (each ends with the interval that holds `end`, by default now):
+ *
+ *   day    the last 24 hours in 10-minute intervals (144)
+ *   week   the last 7 days in 1-hour intervals (168)
+ *   month  the last 31 days, one interval per local day, from local midnight to local midnight
+ *          (23 or 25 hours on the days the clocks change)
+ *   year   the last 12 calendar months, one interval per local month; InfluxQL has no month
+ *          interval, so the query groups by local day and the days are summed into months here
+ *
+ * Power fields are averaged per interval (the mean of the query's buckets). Energy index fields
+ * (a counter that only grows, such as a Linky's BASE in Wh) are never averaged: the energy of a
+ * bucket is the difference between the last index of that bucket and the last index before it,
+ * as InfluxQL's non_negative_difference(last(field)) computes it; the query starts one bucket
+ * before the window so that the first interval has its reference. A bucket without points gives
+ * no energy, and the next one with points gets all of it since the last index seen (the total is
+ * right, only its place in time is not known better). A counter that went down (meter replaced)
+ * gives no energy for that bucket.
+ */
+
+export const HISTORY_RANGES = ['day', 'week', 'month', 'year'] as const;
+export type HistoryRange = (typeof HISTORY_RANGES)[number];
+
+export type FieldKind = 'power' | 'energy';
+
+export interface HistoryField {
+    /** The field's name as written by the store (for example `PAPP`, `BASE`). */
+    name: string;
+    kind: FieldKind;
+    /** The chart's series name; the field's name when empty. */
+    label?: string;
+}
+
+export type HistorySource = 'raw' | 'rollup_1m' | 'rollup_1h';
+
+/** The policies that can be read, and how many days each keeps (0 = forever). */
+export interface AvailablePolicies {
+    /** The raw points: `policy` is undefined for the database's default policy. */
+    raw: { policy?: string; days: number };
+    rollup_1m?: { days: number };
+    rollup_1h?: { days: number };
+}
+
+export interface HistoryRequest {
+    range: HistoryRange;
+    /** An instant (ms) in the last interval shown. */
+    end: number;
+    /** IANA time zone, such as `Europe/Paris`: where days and months start. */
+    timeZone: string;
+    measurement: string;
+    /** The tag that names the meter (the store's topic tag) and its value; no filter when either is empty. */
+    meterTag: string;
+    meter: string;
+    fields: readonly HistoryField[];
+    available: AvailablePolicies;
+    /** Multiplies energy differences: 0.001 turns an index in Wh into kWh. */
+    energyScale: number;
+}
+
+export type BucketSize = '10m' | '1h' | '1d';
+
+export interface HistoryPlan {
+    range: HistoryRange;
+    source: HistorySource;
+    bucket: BucketSize;
+    query: string;
+    /** Start of each interval shown, then the end of the last one: n + 1 instants (ms). */
+    bounds: number[];
+    fields: readonly HistoryField[];
+    energyScale: number;
+}
+
+/** The format ui_chart (node-red-dashboard 3.x) replaces a whole line chart with: one series per field. */
+export type ChartPayload = [{ series: string[]; data: { x: number; y: number | null }[][]; labels: [''] }];
+
+/** A request that cannot be planned: which part is wrong, and the offending value. */
+export class HistoryRequestError extends Error {
+    constructor(readonly reason: 'range' | 'end' | 'fields' | 'measurement' | 'timeZone', readonly value: unknown) {
+        super(`invalid ${reason}: ${JSON.stringify(value)}`);
+    }
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const BUCKET_MS: Record<Exclude<BucketSize, '1d'>, number> = { '10m': 10 * MINUTE_MS, '1h': HOUR_MS };
+
+/** Which policy each view prefers, finest first; the first that keeps the whole window is read. */
+const PREFERRED_SOURCES: Record<HistoryRange, HistorySource[]> = {
+    // The rollups lag their continuous queries by up to two intervals: a minute's lag is invisible
+    // on a week or a month of days, an hour's would show on today's bar, and not on a month's.
+    day: ['raw', 'rollup_1m'],
+    week: ['rollup_1m', 'raw', 'rollup_1h'],
+    month: ['rollup_1m', 'rollup_1h', 'raw'],
+    year: ['rollup_1h', 'rollup_1m', 'raw'],
+};
+
+export function isHistoryRange(value: unknown): value is HistoryRange {
+    return typeof value === 'string' && (HISTORY_RANGES as readonly string[]).includes(value);
+}
+
+export function planHistory(request: HistoryRequest): HistoryPlan {
+    if (!isHistoryRange(request.range)) throw new HistoryRequestError('range', request.range);
+    if (!Number.isFinite(request.end)) throw new HistoryRequestError('end', request.end);
+    if (request.fields.length === 0) throw new HistoryRequestError('fields', request.fields);
+    if (request.measurement === '') throw new HistoryRequestError('measurement', request.measurement);
+    const zone = new TimeZone(request.timeZone);
+
+    const { bucket, bounds } = layout(request.range, request.end, zone);
+    // One bucket before the window: the reference index of the first interval's energy.
+    const queryStart = bucket === '1d' ? zone.addDays(bounds[0], -1) : bounds[0] - BUCKET_MS[bucket];
+    const queryEnd = bounds[bounds.length - 1];
+    const source = chooseSource(request.range, request.available, request.end - queryStart);
+
+    const columns = request.fields.map((field) => {
+        const aggregate = field.kind === 'energy' ? 'last' : 'mean';
+        return `${aggregate}(${quotedIdentifier(columnName(source, aggregate, field.name))}) AS ${quotedIdentifier(field.name)}`;
+    });
+    const policy = source === 'raw' ? request.available.raw.policy : source;
+    const from = (policy === undefined ? '' : `${quotedIdentifier(policy)}.`) + quotedIdentifier(request.measurement);
+    const meterFilter = request.meterTag !== '' && request.meter !== '' ? `${quotedIdentifier(request.meterTag)} = ${stringLiteral(request.meter)} AND ` : '';
+    const query = `SELECT ${columns.join(', ')} FROM ${from} WHERE ${meterFilter}time >= ${queryStart}ms AND time < ${queryEnd}ms`
+        + ` GROUP BY time(${bucket}) fill(none) tz(${stringLiteral(request.timeZone)})`;
+    return { range: request.range, source, bucket, query, bounds, fields: request.fields, energyScale: request.energyScale };
+}
+
+/**
+ * The column holding `aggregate` of `field` in a policy: the field itself in raw, `last_f` in
+ * rollup_1m, `last_last_f` in rollup_1h (see retention.ts).
+ */
+export function columnName(source: HistorySource, aggregate: 'mean' | 'last', field: string): string {
+    switch (source) {
+        case 'raw':
+            return field;
+        case 'rollup_1m':
+            return `${aggregate}_${field}`;
+        case 'rollup_1h':
+            return `${aggregate}_${aggregate}_${field}`;
+    }
+}
+
+function chooseSource(range: HistoryRange, available: AvailablePolicies, spanMs: number): HistorySource {
+    const keeps = (source: HistorySource): number | undefined => (source === 'raw' ? available.raw.days : available[source]?.days);
+    const candidates = PREFERRED_SOURCES[range].filter((source) => keeps(source) !== undefined);
+    const covering = candidates.find((source) => keeps(source) === 0 || keeps(source)! * DAY_MS >= spanMs);
+    if (covering !== undefined) return covering;
+    // Nothing keeps the whole window: the policy that keeps the most of it.
+    return candidates.reduce((best, source) => (keeps(source)! > keeps(best)! ? source : best), 'raw');
+}
+
+function layout(range: HistoryRange, end: number, zone: TimeZone): { bucket: BucketSize; bounds: number[] } {
+    switch (range) {
+        case 'day':
+            return { bucket: '10m', bounds: fixedBounds(zone.floor(end, BUCKET_MS['10m']), BUCKET_MS['10m'], 144) };
+        case 'week':
+            return { bucket: '1h', bounds: fixedBounds(zone.floor(end, HOUR_MS), HOUR_MS, 168) };
+        case 'month': {
+            const today = zone.startOfDay(end);
+            return { bucket: '1d', bounds: Array.from({ length: 32 }, (_, i) => zone.addDays(today, i - 30)) };
+        }
+        case 'year': {
+            const thisMonth = zone.startOfMonth(end);
+            return { bucket: '1d', bounds: Array.from({ length: 13 }, (_, i) => zone.addMonths(thisMonth, i - 11)) };
+        }
+    }
+}
+
+/** `count` intervals of `size` ms, the last starting at `lastStart`, and the end of the last. */
+function fixedBounds(lastStart: number, size: number, count: number): number[] {
+    return Array.from({ length: count + 1 }, (_, i) => lastStart + (i - count + 1) * size);
+}
+
+/**
+ * The chart of a plan from the query's rows ([time ms, one value per field], oldest first, as
+ * InfluxDB answers with epoch=ms). Every interval has a point; `y` is null where nothing is known.
+ */
+export function chartOf(plan: HistoryPlan, rows: readonly (readonly unknown[])[]): ChartPayload {
+    const intervals = plan.bounds.length - 1;
+    const data = plan.fields.map((field, column) => {
+        const values = field.kind === 'energy' ? energyPerInterval(plan, rows, column + 1) : meanPerInterval(plan, rows, column + 1);
+        return Array.from({ length: intervals }, (_, i) => ({ x: plan.bounds[i], y: values[i] === null ? null : tidy(values[i]!) }));
+    });
+    return [{ series: plan.fields.map((field) => field.label || field.name), data, labels: [''] }];
+}
+
+/** The index of the interval holding `time`, -1 before the first, `intervals` after the last. */
+function intervalOf(bounds: readonly number[], time: number): number {
+    if (time < bounds[0]) return -1;
+    let low = 0;
+    let high = bounds.length - 1;
+    while (low < high) {
+        const middle = (low + high + 1) >>> 1;
+        if (bounds[middle] <= time) low = middle;
+        else high = middle - 1;
+    }
+    return low;
+}
+
+function meanPerInterval(plan: HistoryPlan, rows: readonly (readonly unknown[])[], column: number): (number | null)[] {
+    const sums = new Array<number>(plan.bounds.length - 1).fill(0);
+    const counts = new Array<number>(plan.bounds.length - 1).fill(0);
+    for (const row of rows) {
+        const value = row[column];
+        const interval = intervalOf(plan.bounds, Number(row[0]));
+        if (typeof value !== 'number' || interval < 0 || interval >= sums.length) continue;
+        sums[interval] += value;
+        counts[interval]++;
+    }
+    return sums.map((sum, i) => (counts[i] === 0 ? null : sum / counts[i]));
+}
+
+function energyPerInterval(plan: HistoryPlan, rows: readonly (readonly unknown[])[], column: number): (number | null)[] {
+    const energy = new Array<number | null>(plan.bounds.length - 1).fill(null);
+    let previous: number | undefined;
+    for (const row of rows) {
+        const index = row[column];
+        if (typeof index !== 'number') continue;
+        const interval = intervalOf(plan.bounds, Number(row[0]));
+        const difference = previous === undefined ? undefined : index - previous;
+        previous = index;
+        if (difference === undefined || difference < 0 || interval < 0 || interval >= energy.length) continue;
+        energy[interval] = (energy[interval] ?? 0) + difference * plan.energyScale;
+    }
+    return energy;
+}
+
+/** Drops the binary noise of sums and scales (14.399999999999999 → 14.4). */
+function tidy(value: number): number {
+    return Number(value.toPrecision(12));
+}
+
+/** A double-quoted InfluxQL identifier. */
+function quotedIdentifier(name: string): string {
+    return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A single-quoted InfluxQL string literal. */
+function stringLiteral(text: string): string {
+    return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+interface WallClock {
+    year: number;
+    /** 1–12 */
+    month: number;
+    day: number;
+    hour: number;
+    minute: number;
+    second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Local calendar arithmetic in one IANA zone, from the runtime's time zone data (Intl). */
+export class TimeZone {
+    private readonly format: Intl.DateTimeFormat;
+
+    constructor(readonly name: string) {
+        let format = formatters.get(name);
+        if (format === undefined) {
+            try {
+                format = new Intl.DateTimeFormat('en-US', {
+                    timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+                });
+            } catch {
+                throw new HistoryRequestError('timeZone', name);
+            }
+            formatters.set(name, format);
+        }
+        this.format = format;
+    }
+
+    wallClock(time: number): WallClock {
+        const parts: Record<string, number> = {};
+        for (const part of this.format.formatToParts(time)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+        return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+    }
+
+    /** Local time minus UTC at `time`, in ms (+3,600,000 for Paris in winter). */
+    offset(time: number): number {
+        const wall = this.wallClock(time);
+        return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) - Math.floor(time / 1000) * 1000;
+    }
+
+    /**
+     * The instant at which the local clock reads that date and time (month and day may overflow:
+     * Date.UTC normalises them). Of two (clocks going back), the first; in a gap (clocks going
+     * forward over it), moved on by the time skipped, as a clock not yet set forward reads it: a
+     * day whose midnight is skipped starts at 01:00.
+     */
+    instant(year: number, month: number, day: number, hour = 0, minute = 0): number {
+        const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+        const candidates = [asUtc - this.offset(asUtc - DAY_MS), asUtc - this.offset(asUtc + DAY_MS)];
+        const wanted = new Date(asUtc);
+        const matching = candidates.filter((t) => {
+            const wall = this.wallClock(t);
+            return wall.year === wanted.getUTCFullYear() && wall.month === wanted.getUTCMonth() + 1 && wall.day === wanted.getUTCDate()
+                && wall.hour === wanted.getUTCHours() && wall.minute === wanted.getUTCMinutes();
+        });
+        return matching.length > 0 ? Math.min(...matching) : Math.max(...candidates);
+    }
+
+    /** The start of the `size`-ms bucket holding `time`, aligned on the local clock as InfluxDB's tz() aligns it. */
+    floor(time: number, size: number): number {
+        const local = time + this.offset(time);
+        return time - (((local % size) + size) % size);
+    }
+
+    startOfDay(time: number): number {
+        const wall = this.wallClock(time);
+        return this.instant(wall.year, wall.month, wall.day);
+    }
+
+    startOfMonth(time: number): number {
+        const wall = this.wallClock(time);
+        return this.instant(wall.year, wall.month, 1);
+    }
+
+    /** The local midnight `days` days after the local day of `time` (negative: before). */
+    addDays(time: number, days: number): number {
+        const wall = this.wallClock(time);
+        return this.instant(wall.year, wall.month, wall.day + days);
+    }
+
+    /** The first local midnight of the month `months` months after that of `time`. */
+    addMonths(time: number, months: number): number {
+        const wall = this.wallClock(time);
+        return this.instant(wall.year, wall.month + months, 1);
+    }
+}

@@ -1,0 +1,113 @@
+/**
+ * The `influx-server` properties as saved in a flow file, checked and turned into typed settings,
+ * and what the config node offers the nodes that use it (a file with `export =` cannot export types).
+ */
+import type { InfluxDB } from 'influx';
+import type { Node } from 'node-red';
+import type { AvailablePolicies } from '../../lib/store/history-query';
+import { RAW_POLICY, type RetentionSettings } from '../../lib/store/retention';
+
+export interface InfluxServerProperties {
+    host?: string;
+    port?: string | number;
+    database?: string;
+    tls?: boolean | string;
+    retentionPolicy?: string;
+    version?: string;
+    manageRetention?: boolean | string;
+    rawDays?: string | number;
+    rollup1mDays?: string | number;
+    rollup1hDays?: string | number;
+}
+
+export interface InfluxServerCredentials {
+    username?: string;
+    password?: string;
+}
+
+export type InfluxVersion = '1.x' | '2.x-v1';
+
+export interface InfluxServerSettings {
+    host: string;
+    port: number;
+    database: string;
+    tls: boolean;
+    /** The policy points are written to and raw points read from; undefined for the database's default. */
+    retentionPolicy: string | undefined;
+    version: InfluxVersion;
+    /** Present when the node manages the database's retention (create database, policies, continuous queries). */
+    retention: RetentionSettings | undefined;
+}
+
+/** A property that cannot be used: the i18n key of the reason, the property and its value. */
+export class ConfigError extends Error {
+    constructor(readonly key: string, readonly property: string, readonly value: unknown) {
+        super(`${property}: ${JSON.stringify(value)}`);
+    }
+}
+
+/** The influx-server node as the store and history nodes see it. */
+export interface InfluxServer extends Node<InfluxServerCredentials> {
+    /** Undefined when a property is unusable: `configError` says which, and nothing below is set. */
+    settings: InfluxServerSettings | undefined;
+    configError: string | undefined;
+    /** `http(s)://host:port` */
+    url: string;
+    username: string | undefined;
+    password: string | undefined;
+    /** The `influx` client, for queries and database management (writes go through InfluxWriter). */
+    client: InfluxDB;
+    /** SHOW FIELD KEYS of the policy points are written to, as InfluxDB answers it (one series per measurement). */
+    fieldKeys(): Promise<{ name: string; values?: unknown[][] }[]>;
+    /** The policies influx-history can read, and how long each keeps its points. */
+    availablePolicies(): Promise<AvailablePolicies>;
+    /**
+     * With managed retention, runs the continuous queries over the whole hours around [fromMs, toMs]:
+     * points written after their queries ran (a spool replayed after an outage) reach the rollups.
+     * Resolves at once without managed retention.
+     */
+    rollUp(fromMs: number, toMs: number): Promise<void>;
+    /** Runs InfluxQL statements one by one; rejects with InfluxDB's error text. */
+    execute(statement: string): Promise<{ series?: { name: string; columns: string[]; values?: unknown[][] }[] }[]>;
+}
+
+const VERSIONS: readonly string[] = ['1.x', '2.x-v1'];
+
+export function parseInfluxServer(p: InfluxServerProperties): InfluxServerSettings {
+    const host = (p.host ?? '').trim();
+    if (host === '') throw new ConfigError('influx-server.errors.host', 'host', p.host);
+    const port = p.port === undefined || p.port === '' ? 8086 : Number(p.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError('influx-server.errors.port', 'port', p.port);
+    const database = (p.database ?? '').trim();
+    if (database === '') throw new ConfigError('influx-server.errors.database', 'database', p.database);
+    const version = p.version || '1.x';
+    if (!VERSIONS.includes(version)) throw new ConfigError('influx-server.errors.version', 'version', p.version);
+    const manageRetention = p.manageRetention === true || p.manageRetention === 'true';
+    // InfluxDB 2.x has no continuous queries, and its v1 API cannot create buckets or policies.
+    if (manageRetention && version !== '1.x') throw new ConfigError('influx-server.errors.manageRetentionV2', 'manageRetention', p.manageRetention);
+    const retentionPolicy = (p.retentionPolicy ?? '').trim() || undefined;
+    // Managed, the raw points have their own policy; writing them elsewhere would leave the rollups empty.
+    if (manageRetention && retentionPolicy !== undefined && retentionPolicy !== RAW_POLICY) {
+        throw new ConfigError('influx-server.errors.policyManaged', 'retentionPolicy', p.retentionPolicy);
+    }
+    return {
+        host,
+        port,
+        database,
+        tls: p.tls === true || p.tls === 'true',
+        retentionPolicy: manageRetention ? RAW_POLICY : retentionPolicy,
+        version: version as InfluxVersion,
+        retention: manageRetention
+            ? { database, rawDays: days(p, 'rawDays', 30), rollup1mDays: days(p, 'rollup1mDays', 400), rollup1hDays: days(p, 'rollup1hDays', 0) }
+            : undefined,
+    };
+}
+
+/** Whole days, 0 meaning forever. */
+function days(p: InfluxServerProperties, property: 'rawDays' | 'rollup1mDays' | 'rollup1hDays', fallback: number): number {
+    const value = p[property];
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError('influx-server.errors.days', property, value);
+    return n;
+}

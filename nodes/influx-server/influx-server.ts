@@ -1,0 +1,160 @@
+/**
+ * `influx-server`: the connection to one InfluxDB database, shared by the influx-store and
+ * influx-history nodes: its URL and credentials, an `influx` client for queries, and, when asked,
+ * the retention layout of lib/store/retention (database, policies, continuous queries), set up
+ * at start and retried until InfluxDB answers.
+ */
+import { InfluxDB } from 'influx';
+import type { NodeAPI, NodeDef } from 'node-red';
+import type { AvailablePolicies } from '../../lib/store/history-query';
+import { durationHours, quoteIdentifier, rollupStatements, ROLLUP_1H_POLICY, ROLLUP_1M_POLICY, setupStatements, type RetentionSettings } from '../../lib/store/retention';
+import { ConfigError, parseInfluxServer, type InfluxServer, type InfluxServerCredentials, type InfluxServerProperties } from './config';
+
+type InfluxServerDef = NodeDef & InfluxServerProperties;
+
+interface StatementResult {
+    error?: string;
+    series?: { name: string; columns: string[]; values?: unknown[][] }[];
+}
+
+/** The first retry of the retention setup; each failure doubles it, up to the maximum. */
+const SETUP_RETRY_MIN_MS = 5000;
+const SETUP_RETRY_MAX_MS = 5 * 60_000;
+/** Queries are short; a server that does not answer within this is reported as down. */
+const QUERY_TIMEOUT_MS = 10_000;
+const HOUR_MS = 3_600_000;
+
+export = function (RED: NodeAPI) {
+    function InfluxServerNode(this: InfluxServer, def: InfluxServerDef) {
+        RED.nodes.createNode(this, def);
+        const node = this;
+
+        try {
+            node.settings = parseInfluxServer(def);
+        } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            node.configError = RED._(err.key, { value: String(err.value) });
+            node.error(`${node.configError} (${err.property}: ${JSON.stringify(err.value)})`);
+        }
+        const settings = node.settings;
+        // The store and history nodes check `settings` first and report `configError`: nothing else is needed.
+        if (settings === undefined) return;
+
+        const credentials = node.credentials ?? {};
+        node.password = credentials.password || undefined;
+        // InfluxDB 2.x takes any user name with a token as the password: a password alone still authenticates.
+        node.username = credentials.username || (node.password === undefined ? undefined : '');
+        // An IPv6 address goes in brackets in a URL.
+        node.url = `${settings.tls ? 'https' : 'http'}://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;
+        node.client = new InfluxDB({
+            host: settings.host,
+            port: settings.port,
+            protocol: settings.tls ? 'https' : 'http',
+            database: settings.database,
+            username: node.username,
+            password: node.password,
+            pool: { requestTimeout: QUERY_TIMEOUT_MS },
+        });
+
+        node.execute = async (statement) => {
+            const answer = (await node.client.queryRaw(statement, { method: 'POST', precision: 'ms' })) as { results?: StatementResult[]; error?: string };
+            const error = answer.error ?? answer.results?.find((r) => r.error !== undefined)?.error;
+            if (error !== undefined) throw new Error(`InfluxDB ${settings.host}:${settings.port}/${settings.database}: ${error} (${statement})`);
+            return answer.results ?? [];
+        };
+
+        node.fieldKeys = async () => {
+            const policy = settings.retentionPolicy;
+            const [result] = await node.execute(policy === undefined ? 'SHOW FIELD KEYS' : `SHOW FIELD KEYS FROM ${quoteIdentifier(policy)}./.*/`);
+            return result?.series ?? [];
+        };
+
+        node.availablePolicies = async () => {
+            // The v1 API of InfluxDB 2.x maps a database and policy to a bucket: its retention is the bucket's.
+            if (settings.version !== '1.x') return { raw: { policy: settings.retentionPolicy, days: 0 } };
+            const [result] = await node.execute(`SHOW RETENTION POLICIES ON ${quoteIdentifier(settings.database)}`);
+            const policies = rowsOf(result).map((row) => ({ name: String(row.name), days: durationHours(String(row.duration)) / 24, isDefault: row.default === true }));
+            const raw = policies.find((p) => (settings.retentionPolicy === undefined ? p.isDefault : p.name === settings.retentionPolicy));
+            const available: AvailablePolicies = { raw: { policy: settings.retentionPolicy, days: raw?.days ?? 0 } };
+            // Rollups are only read when this node fills them: elsewhere they may hold other points, or none.
+            if (settings.retention !== undefined) {
+                for (const name of [ROLLUP_1M_POLICY, ROLLUP_1H_POLICY] as const) {
+                    const rollup = policies.find((p) => p.name === name);
+                    if (rollup !== undefined) available[name] = { days: rollup.days };
+                }
+            }
+            return available;
+        };
+
+        node.rollUp = async (fromMs, toMs) => {
+            if (settings.retention === undefined) return;
+            const from = Math.floor(fromMs / HOUR_MS) * HOUR_MS;
+            const to = (Math.floor(toMs / HOUR_MS) + 1) * HOUR_MS;
+            for (const statement of rollupStatements(settings.database, from, to)) await node.execute(statement);
+            node.log(RED._('influx-server.log.rolledUp', { from: new Date(from).toISOString(), to: new Date(to).toISOString() }));
+        };
+
+        if (settings.retention === undefined) return;
+
+        const retention = settings.retention;
+        let closed = false;
+        let retryTimer: NodeJS.Timeout | undefined;
+        let lastFailure: string | undefined;
+
+        async function setUpRetention(): Promise<void> {
+            const statements = setupStatements(retention, await existingLayout(retention));
+            for (const statement of statements) {
+                if (closed) return;
+                await node.execute(statement);
+                node.log(RED._('influx-server.log.statement', { statement }));
+            }
+        }
+
+        async function existingLayout(layout: RetentionSettings) {
+            const [databases] = await node.execute('SHOW DATABASES');
+            const names = rowsOf(databases).map((row) => String(row.name));
+            if (!names.includes(layout.database)) return { databases: names, policies: [], continuousQueries: [] };
+            const db = quoteIdentifier(layout.database);
+            const [policies] = await node.execute(`SHOW RETENTION POLICIES ON ${db}`);
+            const [queries] = await node.execute('SHOW CONTINUOUS QUERIES');
+            return {
+                databases: names,
+                policies: rowsOf(policies).map((row) => ({ name: String(row.name), duration: String(row.duration), default: row.default === true })),
+                continuousQueries: rowsOf(queries, layout.database).map((row) => ({ name: String(row.name), query: String(row.query) })),
+            };
+        }
+
+        function attempt(delayMs: number): void {
+            setUpRetention().then(() => {
+                if (lastFailure !== undefined && !closed) node.log(RED._('influx-server.log.retentionReady', { database: retention.database }));
+            }, (err: Error) => {
+                if (closed) return;
+                // One report per distinct failure: an InfluxDB that stays down must not flood the log.
+                if (err.message !== lastFailure) node.warn(RED._('influx-server.errors.retentionSetup', { error: err.message, seconds: Math.round(delayMs / 1000) }));
+                lastFailure = err.message;
+                retryTimer = setTimeout(() => attempt(Math.min(delayMs * 2, SETUP_RETRY_MAX_MS)), delayMs);
+            });
+        }
+        attempt(SETUP_RETRY_MIN_MS);
+
+        node.on('close', (_removed: boolean, done: () => void) => {
+            closed = true;
+            clearTimeout(retryTimer);
+            done();
+        });
+    }
+
+    RED.nodes.registerType<InfluxServer, InfluxServerDef, unknown, InfluxServerCredentials>('influx-server', InfluxServerNode, {
+        credentials: {
+            username: { type: 'text' },
+            password: { type: 'password' },
+        },
+    });
+};
+
+/** The rows of a statement's result as objects keyed by column (of the series named `series`, if given). */
+function rowsOf(result: StatementResult | undefined, series?: string): Record<string, unknown>[] {
+    const found = result?.series?.find((s) => series === undefined || s.name === series);
+    if (found === undefined) return [];
+    return (found.values ?? []).map((values) => Object.fromEntries(found.columns.map((column, i) => [column, values[i]])));
+}

@@ -1,0 +1,132 @@
+/**
+ * Messages → points, as the influx-store help documents them:
+ *
+ *   fields       the configured property (msg.payload by default): an object of fields, or a
+ *                single value (number, boolean, string) stored as the field `value`; an array
+ *                is several points, each element { fields | payload, tags?, timestamp?, measurement? }
+ *   measurement  the element's, else msg.measurement, else the node's
+ *   tags         msg.topic as the topic tag, then the tags property (msg.tags), then the element's
+ *                tags: a later one wins for the same key; numbers and booleans become strings
+ *   time         the element's timestamp, else msg.timestamp, else when the message arrived
+ *
+ * Runs for every message: the common case (one point, no extra tags) allocates the point alone.
+ */
+import type { Point } from '../../lib/store/line-protocol';
+
+export interface MessagePointsOptions {
+    /** The node's measurement; may be empty when every message names its own. */
+    measurement: string;
+    topicTag: string;
+    readFields: (msg: Record<string, unknown>) => unknown;
+    readTags: (msg: Record<string, unknown>) => unknown;
+}
+
+export class MessagePoints {
+    private readonly measurement: string;
+    private readonly topicTag: string;
+    private readonly readFields: (msg: Record<string, unknown>) => unknown;
+    private readonly readTags: (msg: Record<string, unknown>) => unknown;
+    /** The tags of the last topic seen: a meter's messages share one object. */
+    private lastTopic: string | undefined;
+    private lastTopicTags: Readonly<Record<string, string>> | undefined;
+
+    constructor(options: MessagePointsOptions) {
+        this.measurement = options.measurement;
+        this.topicTag = options.topicTag;
+        this.readFields = options.readFields;
+        this.readTags = options.readTags;
+    }
+
+    /**
+     * Calls `point` for each point of the message, in order, and `invalid` (with the element's
+     * index in an array, else -1) for what cannot be a point. Returns how many elements there were.
+     */
+    read(msg: Record<string, unknown>, arrivedAt: number, point: (p: Point) => void, invalid: (reason: string, index: number) => void): number {
+        const value = this.readFields(msg);
+        const messageTags = this.readTags(msg);
+        if (!Array.isArray(value)) {
+            const fields = fieldsOf(value);
+            const measurement = this.measurementOf(msg.measurement);
+            const time = timeOf(msg.timestamp, arrivedAt);
+            if (fields === undefined) invalid('no fields: the message has no value at the fields property', -1);
+            else if (measurement === undefined) invalid('no measurement: set one on the node or in msg.measurement', -1);
+            else if (Number.isNaN(time)) invalid(`msg.timestamp ${JSON.stringify(msg.timestamp)} is not a time`, -1);
+            else point({ measurement, tags: this.tagsOf(msg.topic, messageTags, undefined), fields, time });
+            return 1;
+        }
+        const messageTime = timeOf(msg.timestamp, arrivedAt);
+        for (let index = 0; index < value.length; index++) {
+            const element: unknown = value[index];
+            if (!isPlainObject(element)) {
+                invalid('an array element must be an object { fields, tags?, timestamp?, measurement? }', index);
+                continue;
+            }
+            const fields = fieldsOf(element.fields ?? element.payload);
+            const measurement = this.measurementOf(element.measurement ?? msg.measurement);
+            const time = element.timestamp === undefined ? messageTime : timeOf(element.timestamp, arrivedAt);
+            if (fields === undefined) invalid('no fields: the element has neither fields nor payload', index);
+            else if (measurement === undefined) invalid('no measurement: set one on the node, in msg.measurement or in the element', index);
+            else if (Number.isNaN(time)) invalid(`timestamp ${JSON.stringify(element.timestamp ?? msg.timestamp)} is not a time`, index);
+            else point({ measurement, tags: this.tagsOf(msg.topic, messageTags, element.tags), fields, time });
+        }
+        return value.length;
+    }
+
+    private measurementOf(given: unknown): string | undefined {
+        if (typeof given === 'string' && given !== '') return given;
+        return this.measurement === '' ? undefined : this.measurement;
+    }
+
+    private tagsOf(topic: unknown, messageTags: unknown, elementTags: unknown): Readonly<Record<string, string>> | undefined {
+        const topicValue = this.topicTag !== '' && (typeof topic === 'string' || typeof topic === 'number') ? String(topic) : '';
+        if (!isPlainObject(messageTags) && !isPlainObject(elementTags)) {
+            if (topicValue === '') return undefined;
+            if (topicValue !== this.lastTopic) {
+                this.lastTopic = topicValue;
+                this.lastTopicTags = { [this.topicTag]: topicValue };
+            }
+            return this.lastTopicTags;
+        }
+        const tags: Record<string, string> = {};
+        if (topicValue !== '') tags[this.topicTag] = topicValue;
+        copyTags(tags, messageTags);
+        copyTags(tags, elementTags);
+        return tags;
+    }
+}
+
+function copyTags(into: Record<string, string>, from: unknown): void {
+    if (!isPlainObject(from)) return;
+    for (const key in from) {
+        const value = from[key];
+        // A tag is text in InfluxDB: other values (objects, null) have no text to give it.
+        if (typeof value === 'string') into[key] = value;
+        else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') into[key] = String(value);
+    }
+}
+
+function fieldsOf(value: unknown): Readonly<Record<string, unknown>> | undefined {
+    switch (typeof value) {
+        case 'number':
+        case 'boolean':
+        case 'string':
+            return { value };
+        case 'object':
+            return value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+        default:
+            return undefined;
+    }
+}
+
+/** Milliseconds since the epoch: a number as is, a Date, or a date string; NaN when it is none. */
+function timeOf(value: unknown, arrivedAt: number): number {
+    if (value === undefined || value === null) return arrivedAt;
+    if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
+    if (value instanceof Date) return value.getTime();
+    if (typeof value === 'string') return Date.parse(value);
+    return NaN;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
