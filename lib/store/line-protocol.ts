@@ -97,6 +97,14 @@ const KEY_SPECIAL = /[,= \\\n]/;
 const STRING_SPECIAL = /["\\]/;
 
 /**
+ * How a whole JS number is written: `auto` as an integer (meter indexes, counters: exact and what
+ * the field holds forever), `float` as a float (measurements and forecasts, whose first value may
+ * happen to be whole: InfluxDB fixes a field's type at its first value and would then refuse every
+ * fractional one).
+ */
+export type NumberTyping = 'auto' | 'float';
+
+/**
  * Encodes one point. Fields InfluxDB cannot store (non-finite numbers, null, undefined, objects,
  * arrays, values of another type than the field already has, reserved or unwritable keys) are
  * left out and named in `dropped`; without any field left the point is not encodable.
@@ -105,7 +113,7 @@ const STRING_SPECIAL = /["\\]/;
  * are floored, so that a reading stays in the millisecond or second (and so the day) in which it
  * was taken — 23:59:59.999 is never moved to the next day.
  */
-export function encodePoint(point: Point, precision: Precision, fieldTypes?: FieldTypes): EncodedPoint {
+export function encodePoint(point: Point, precision: Precision, fieldTypes?: FieldTypes, numbers: NumberTyping = 'auto'): EncodedPoint {
     const measurement = point.measurement;
     let line = escapeMeasurement(measurement);
     if (typeof line !== 'string') return { line: undefined, dropped: NOTHING_DROPPED, reason: line.reason };
@@ -124,7 +132,7 @@ export function encodePoint(point: Point, precision: Precision, fieldTypes?: Fie
     let fieldSet = '';
     let dropped: string[] | undefined;
     for (const field in fields) {
-        const value = fieldValue(fields[field], types, field);
+        const value = fieldValue(fields[field], types, field, numbers);
         const fieldKey = value === undefined ? undefined : escapeFieldKey(field);
         if (fieldKey === undefined) {
             (dropped ??= []).push(field);
@@ -176,16 +184,18 @@ function tagPair(key: string, value: string | undefined): string | Refusal {
 }
 
 /** The value as line protocol writes it, or undefined when it must be left out. */
-function fieldValue(value: unknown, types: Map<string, FieldType> | undefined, field: string): string | undefined {
+function fieldValue(value: unknown, types: Map<string, FieldType> | undefined, field: string, numbers: NumberTyping): string | undefined {
     switch (typeof value) {
         case 'number': {
             if (!Number.isFinite(value)) return undefined;
             const integral = Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT;
-            let type: FieldType = integral ? 'integer' : 'float';
+            let type: FieldType = integral && numbers === 'auto' ? 'integer' : 'float';
             if (types !== undefined) {
                 const known = types.get(field);
                 if (known === undefined) types.set(field, type);
                 else if (known === 'float') type = 'float';
+                // A field the server already holds as integer keeps taking whole numbers as integers.
+                else if (known === 'integer' && integral) type = 'integer';
                 else if (known !== type) return undefined;
             }
             if (type === 'float') return String(value);

@@ -2,7 +2,7 @@
  * The `influx-store` properties as saved in a flow file, checked and turned into typed settings.
  * Part of the flow-file contract: names and values are documented in the node's help.
  */
-import type { Precision } from '../../lib/store/line-protocol';
+import type { Precision, NumberTyping } from '../../lib/store/line-protocol';
 
 export interface InfluxStoreProperties {
     server?: string;
@@ -11,6 +11,7 @@ export interface InfluxStoreProperties {
     tagsProperty?: string;
     fieldsProperty?: string;
     precision?: string;
+    numbers?: string;
     batchSize?: string | number;
     /** Seconds. */
     flushInterval?: string | number;
@@ -26,6 +27,7 @@ export interface InfluxStoreSettings {
     tagsProperty: string;
     fieldsProperty: string;
     precision: Precision;
+    numbers: NumberTyping;
     batchSize: number;
     flushIntervalMs: number;
     spoolMaxBytes: number;
@@ -45,6 +47,8 @@ const MAX_BATCH_SIZE = 50_000;
 export function parseInfluxStore(p: InfluxStoreProperties): InfluxStoreSettings {
     const precision = p.precision || 'ms';
     if (!PRECISIONS.includes(precision)) throw new ConfigError('influx-store.errors.precision', 'precision', p.precision);
+    const numbers = p.numbers || 'auto';
+    if (numbers !== 'auto' && numbers !== 'float') throw new ConfigError('influx-store.errors.numbers', 'numbers', p.numbers);
     const batchSize = numberOr(p.batchSize, 5000);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) throw new ConfigError('influx-store.errors.batchSize', 'batchSize', p.batchSize);
     const flushInterval = numberOr(p.flushInterval, 1);
@@ -57,6 +61,7 @@ export function parseInfluxStore(p: InfluxStoreProperties): InfluxStoreSettings 
         tagsProperty: (p.tagsProperty ?? '').trim() || 'tags',
         fieldsProperty: (p.fieldsProperty ?? '').trim() || 'payload',
         precision: precision as Precision,
+        numbers,
         batchSize,
         flushIntervalMs: flushInterval * 1000,
         spoolMaxBytes: Math.round(spoolMaxMB * 1_000_000),

@@ -172,7 +172,7 @@ export = function (RED: NodeAPI) {
 
         /** Encodes and queues one point of the message being handled. */
         function store(point: Point): void {
-            const encoded = encodePoint(point, precision, fieldTypes);
+            const encoded = encodePoint(point, precision, fieldTypes, settings.numbers);
             if (encoded.dropped.length > 0) noteDropped(point, encoded.dropped);
             if (encoded.line === undefined) {
                 invalidPoints++;

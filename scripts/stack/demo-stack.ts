@@ -1,16 +1,18 @@
 /**
  * The demo as one function: a private InfluxDB, simulated meters writing real Téléinfo into
- * pseudo-terminals, and Node-RED with this package, node-red-dashboard and node-red-node-email
- * running every shipped flow. The demo command and the end-to-end test both start it from here.
+ * pseudo-terminals, a mail sink receiving the flows' alert mails, and Node-RED with this package,
+ * node-red-dashboard and node-red-node-email running every shipped flow. The demo command and the
+ * end-to-end test both start it from here.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openPtyPair, type PtyPair } from '../../sim/pty';
+import { startSmtpSink, type SmtpSink } from '../../sim/smtp-sink';
 import { HistoricMonoHpHcMeter, StandardTriProducerMeter } from '../../sim/tic-frames';
 import { startTicSimulator, type TicSimulator } from '../../sim/tic-meter-sim';
-import { startInfluxd, type Influxd } from './influxd';
+import { influxQuery, startInfluxd, type Influxd } from './influxd';
 import { startNodeRed, type NodeRedProcess } from './node-red';
-import { projectRoot } from './service';
+import { freePort, HOST, projectRoot } from './service';
 
 export interface DemoOptions {
     /** Where the demo keeps its state (InfluxDB data, Node-RED userDir, pty links). */
@@ -30,6 +32,8 @@ export interface Demo {
     dashboardUrl: string;
     influxUrl: string;
     nodeRed: NodeRedProcess;
+    /** The SMTP server the flows' e-mail nodes send to (SMTP_HOST, SMTP_PORT), with what it received. */
+    mailbox: SmtpSink;
     stop(): Promise<void>;
 }
 
@@ -55,6 +59,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
             const influxd: Influxd = await startInfluxd({ dataDir: path.join(options.dir, 'influxdb'), continuousQueries: true });
             stoppers.push(() => influxd.stop());
             influxUrl = influxd.url;
+            // The flows' stores write into `energy` (their INFLUX_DB default) from their first point on.
+            await influxQuery(influxUrl, undefined, 'CREATE DATABASE energy');
             log(`InfluxDB ${influxUrl} (data in ${path.join(options.dir, 'influxdb')})`);
         }
 
@@ -71,13 +77,19 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         for (const meter of meters) stoppers.push(() => meter.stop());
         log(`simulated meters on ${home.appPath} (historic) and ${solar.appPath} (standard)`);
 
+        const mailbox = await startSmtpSink({ onMail: (mail) => log(`mail to ${mail.to.join(', ')}: ${mail.subject}`) });
+        stoppers.push(() => mailbox.close());
+        log(`mail sink smtp://${mailbox.host}:${mailbox.port}: the subjects of the alert mails it receives are printed here`);
+
         const userDir = path.join(options.dir, 'node-red');
         fs.mkdirSync(userDir, { recursive: true });
         fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(shippedFlows(), null, 2));
         const influx = new URL(influxUrl);
+        // Known before the start: the mails give the dashboard's address.
+        const nodeRedPort = options.nodeRedPort || (await freePort());
         const nodeRed = await startNodeRed({
             userDir,
-            port: options.nodeRedPort,
+            port: nodeRedPort,
             runtime: options.runtime ?? 'node-red',
             nodeBinary: options.nodeBinary,
             flowFile: 'flows.json',
@@ -86,6 +98,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
                 TIC_SOLAR_PORT: solar.appPath,
                 INFLUX_HOST: influx.hostname,
                 INFLUX_PORT: influx.port,
+                SMTP_HOST: mailbox.host,
+                SMTP_PORT: String(mailbox.port),
+                MAIL_FROM: 'node-red-energy-demo@localhost',
+                DASHBOARD_URL: `http://${HOST}:${nodeRedPort}/ui/`,
             },
         });
         stoppers.push(() => nodeRed.stop());
@@ -94,6 +110,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
             dashboardUrl: `${nodeRed.url}/ui/`,
             influxUrl,
             nodeRed,
+            mailbox,
             stop: stopAll,
         };
     } catch (err) {

@@ -128,6 +128,25 @@ test('FieldTypes: the first type wins; values that would conflict are left out, 
     assert.equal(types.get('m', 'n'), 'integer');
 });
 
+test('numbers "float": a forecast whose first value is whole stays a float field, so 1234.5 after 1234 is kept', () => {
+    const types = new FieldTypes();
+    const first = encodePoint({ measurement: 'forecast', fields: { prediction: 1234 }, time: T }, 'ms', types, 'float');
+    assert.equal(first.line, 'forecast prediction=1234 1700000000123');
+    const next = encodePoint({ measurement: 'forecast', fields: { prediction: 1234.5 }, time: T }, 'ms', types, 'float');
+    assert.equal(next.line, 'forecast prediction=1234.5 1700000000123');
+    assert.deepEqual(next.dropped, []);
+    // With 'auto' the same sequence loses the fractional value: the case the setting exists for.
+    const autoTypes = new FieldTypes();
+    encodePoint({ measurement: 'forecast', fields: { prediction: 1234 }, time: T }, 'ms', autoTypes);
+    assert.deepEqual(encodePoint({ measurement: 'forecast', fields: { prediction: 1234.5, v: 1 }, time: T }, 'ms', autoTypes).dropped, ['prediction']);
+});
+
+test('numbers "float": a field the server holds as integer still takes whole numbers as integers', () => {
+    const types = new FieldTypes();
+    types.seed([{ name: 'power', values: [['PAPP', 'integer']] }]);
+    assert.equal(encodePoint({ measurement: 'power', fields: { PAPP: 2840 }, time: T }, 'ms', types, 'float').line, 'power PAPP=2840i 1700000000123');
+});
+
 test('FieldTypes: seeded from SHOW FIELD KEYS, and corrected from a field type conflict message', () => {
     const types = new FieldTypes();
     line({ measurement: 'power', fields: { papp: 1 } }, 'ms', types);
