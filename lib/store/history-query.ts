@@ -20,6 +20,9 @@
  * no energy, and the next one with points gets all of it since the last index seen (the total is
  * right, only its place in time is not known better). A counter that went down (meter replaced)
  * gives no energy for that bucket.
+ *
+ * The same history can also be read as samples, one field at a fixed interval aligned on the
+ * epoch (planSamples, samplesOf), for a consumer that replays it rather than shows it.
  */
 
 export const HISTORY_RANGES = ['day', 'week', 'month', 'year'] as const;
@@ -79,7 +82,7 @@ export type ChartPayload = [{ series: string[]; data: { x: number; y: number | n
 
 /** A request that cannot be planned: which part is wrong, and the offending value. */
 export class HistoryRequestError extends Error {
-    constructor(readonly reason: 'range' | 'end' | 'fields' | 'measurement' | 'timeZone', readonly value: unknown) {
+    constructor(readonly reason: 'range' | 'end' | 'fields' | 'measurement' | 'timeZone' | 'days' | 'interval', readonly value: unknown) {
         super(`invalid ${reason}: ${JSON.stringify(value)}`);
     }
 }
@@ -129,6 +132,80 @@ export function planHistory(request: HistoryRequest): HistoryPlan {
 }
 
 /**
+ * A series of samples rather than a chart: one field of one meter per `interval` over the last
+ * `days` days, for a consumer that replays history (holt-winters' warm start). Intervals are
+ * aligned on multiples of `interval` since the epoch (UTC, as holt-winters' resample steps), not
+ * on a time zone, and only finished intervals are read: the window ends with the start of the
+ * interval that holds `end`, so that a live sample at `end` is newer than every sample sent.
+ */
+export interface SamplesRequest {
+    /** How many days back from `end`; a fraction is allowed. */
+    days: number;
+    end: number;
+    /** The interval, in ms. */
+    interval: number;
+    measurement: string;
+    meterTag: string;
+    meter: string;
+    field: HistoryField;
+    available: AvailablePolicies;
+    energyScale: number;
+}
+
+export interface SamplesPlan {
+    source: HistorySource;
+    query: string;
+    /** Start of each interval, then the end of the last one: n + 1 instants (ms). */
+    bounds: number[];
+    field: HistoryField;
+    energyScale: number;
+}
+
+/** One interval of a series: its start (ms) and its mean (or energy), null where nothing is known. */
+export interface HistorySample {
+    timestamp: number;
+    value: number | null;
+}
+
+/** A bound on the answer's size: ten years of 5-minute intervals. */
+export const MAX_SAMPLES = 1_051_200;
+
+export function planSamples(request: SamplesRequest): SamplesPlan {
+    if (!Number.isFinite(request.end)) throw new HistoryRequestError('end', request.end);
+    if (!Number.isInteger(request.interval) || request.interval < 1000 || request.interval % 1000 !== 0) {
+        throw new HistoryRequestError('interval', request.interval / 1000);
+    }
+    const count = Math.ceil((request.days * DAY_MS) / request.interval);
+    if (!(request.days > 0) || count > MAX_SAMPLES) throw new HistoryRequestError('days', request.days);
+    if (request.measurement === '') throw new HistoryRequestError('measurement', request.measurement);
+
+    const windowEnd = Math.floor(request.end / request.interval) * request.interval;
+    const bounds = fixedBounds(windowEnd - request.interval, request.interval, count);
+    const aggregate = request.field.kind === 'energy' ? 'last' : 'mean';
+    // Energy needs the index of the interval before the window as the first one's reference.
+    const queryStart = aggregate === 'last' ? bounds[0] - request.interval : bounds[0];
+    // A rollup can only be read at a multiple of its own interval.
+    const readable: HistorySource[] = ['raw'];
+    if (request.interval % MINUTE_MS === 0) readable.push('rollup_1m');
+    if (request.interval % HOUR_MS === 0) readable.push('rollup_1h');
+    const source = chooseSourceAmong(readable, request.available, request.end - queryStart);
+
+    const policy = source === 'raw' ? request.available.raw.policy : source;
+    const from = (policy === undefined ? '' : `${quotedIdentifier(policy)}.`) + quotedIdentifier(request.measurement);
+    const meterFilter = request.meterTag !== '' && request.meter !== '' ? `${quotedIdentifier(request.meterTag)} = ${stringLiteral(request.meter)} AND ` : '';
+    const column = `${aggregate}(${quotedIdentifier(columnName(source, aggregate, request.field.name))}) AS ${quotedIdentifier(request.field.name)}`;
+    // Without tz(), InfluxDB aligns GROUP BY time() on the epoch, as the bounds are.
+    const query = `SELECT ${column} FROM ${from} WHERE ${meterFilter}time >= ${queryStart}ms AND time < ${windowEnd}ms GROUP BY time(${request.interval / 1000}s) fill(none)`;
+    return { source, query, bounds, field: request.field, energyScale: request.energyScale };
+}
+
+/** The samples of a plan from the query's rows ([time ms, value], oldest first): one per interval, in time order. */
+export function samplesOf(plan: SamplesPlan, rows: readonly (readonly unknown[])[]): HistorySample[] {
+    const values = plan.field.kind === 'energy' ? energyPerInterval(plan, rows, 1) : meanPerInterval(plan, rows, 1);
+    return values.map((value, i) => ({ timestamp: plan.bounds[i], value: value === null ? null : tidy(value) }));
+}
+
+/**
  * The column holding `aggregate` of `field` in a policy: the field itself in raw, `last_f` in
  * rollup_1m, `last_last_f` in rollup_1h (see retention.ts).
  */
@@ -144,8 +221,13 @@ export function columnName(source: HistorySource, aggregate: 'mean' | 'last', fi
 }
 
 function chooseSource(range: HistoryRange, available: AvailablePolicies, spanMs: number): HistorySource {
+    return chooseSourceAmong(PREFERRED_SOURCES[range], available, spanMs);
+}
+
+/** Of `preferred` (best first), the first policy that keeps `spanMs`, else the one that keeps the most. */
+function chooseSourceAmong(preferred: readonly HistorySource[], available: AvailablePolicies, spanMs: number): HistorySource {
     const keeps = (source: HistorySource): number | undefined => (source === 'raw' ? available.raw.days : available[source]?.days);
-    const candidates = PREFERRED_SOURCES[range].filter((source) => keeps(source) !== undefined);
+    const candidates = preferred.filter((source) => keeps(source) !== undefined);
     const covering = candidates.find((source) => keeps(source) === 0 || keeps(source)! * DAY_MS >= spanMs);
     if (covering !== undefined) return covering;
     // Nothing keeps the whole window: the policy that keeps the most of it.
@@ -200,7 +282,7 @@ function intervalOf(bounds: readonly number[], time: number): number {
     return low;
 }
 
-function meanPerInterval(plan: HistoryPlan, rows: readonly (readonly unknown[])[], column: number): (number | null)[] {
+function meanPerInterval(plan: { bounds: readonly number[] }, rows: readonly (readonly unknown[])[], column: number): (number | null)[] {
     const sums = new Array<number>(plan.bounds.length - 1).fill(0);
     const counts = new Array<number>(plan.bounds.length - 1).fill(0);
     for (const row of rows) {
@@ -213,7 +295,7 @@ function meanPerInterval(plan: HistoryPlan, rows: readonly (readonly unknown[])[
     return sums.map((sum, i) => (counts[i] === 0 ? null : sum / counts[i]));
 }
 
-function energyPerInterval(plan: HistoryPlan, rows: readonly (readonly unknown[])[], column: number): (number | null)[] {
+function energyPerInterval(plan: { bounds: readonly number[]; energyScale: number }, rows: readonly (readonly unknown[])[], column: number): (number | null)[] {
     const energy = new Array<number | null>(plan.bounds.length - 1).fill(null);
     let previous: number | undefined;
     for (const row of rows) {

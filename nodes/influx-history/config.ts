@@ -13,9 +13,14 @@ export interface InfluxHistoryProperties {
     rangeProperty?: string;
     timeZone?: string;
     energyUnit?: string;
+    output?: string;
+    interval?: unknown;
 }
 
 export type EnergyUnit = 'Wh' | 'kWh';
+
+/** `chart`: a ui_chart payload of every field; `samples`: the first field as [{ timestamp, value }]. */
+export type HistoryOutput = 'chart' | 'samples';
 
 export interface InfluxHistorySettings {
     measurement: string;
@@ -25,6 +30,9 @@ export interface InfluxHistorySettings {
     rangeProperty: string;
     timeZone: string;
     energyUnit: EnergyUnit;
+    output: HistoryOutput;
+    /** The samples' interval, in seconds. */
+    interval: number;
 }
 
 /** A property that cannot be used: the i18n key of the reason, the property and its value. */
@@ -43,6 +51,10 @@ export function parseInfluxHistory(p: InfluxHistoryProperties): InfluxHistorySet
     const fields = parseFields(p.fields);
     const energyUnit = p.energyUnit || 'kWh';
     if (energyUnit !== 'Wh' && energyUnit !== 'kWh') throw new ConfigError('influx-history.errors.energyUnit', 'energyUnit', p.energyUnit);
+    const output = p.output || 'chart';
+    if (output !== 'chart' && output !== 'samples') throw new ConfigError('influx-history.errors.output', 'output', p.output);
+    const interval = p.interval === undefined || p.interval === '' ? 300 : Number(p.interval);
+    if (!Number.isInteger(interval) || interval < 1) throw new ConfigError('influx-history.errors.interval', 'interval', p.interval);
     return {
         measurement,
         meterTag: p.meterTag === undefined ? 'meter' : p.meterTag.trim(),
@@ -51,6 +63,8 @@ export function parseInfluxHistory(p: InfluxHistoryProperties): InfluxHistorySet
         rangeProperty: (p.rangeProperty ?? '').trim() || 'payload',
         timeZone: (p.timeZone ?? '').trim() || 'Europe/Paris',
         energyUnit,
+        output,
+        interval,
     };
 }
 

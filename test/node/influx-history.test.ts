@@ -3,6 +3,7 @@
  * on Node-RED 4.1 and 5.0, reading the real Debian influxd started privately in a temp folder:
  * day / week / month / year charts from written data with known values (energy per local day
  * across both daylight saving changes of 2024 in Europe/Paris), the meter filter, errors, and
+ * the samples output (epoch-aligned intervals, nulls where no point fell, the meter as topic), and
  * the managed retention: policies and continuous queries as the builder states them, their
  * SELECT … INTO run once by hand, and the views then read from the rollups.
  * `RED._` returns keys in the helper, so status texts and errors are asserted on their keys.
@@ -14,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import influxHistory = require('../../nodes/influx-history/influx-history');
 import influxServer = require('../../nodes/influx-server/influx-server');
-import { TimeZone, type ChartPayload } from '../../lib/store/history-query';
+import { TimeZone, type ChartPayload, type HistorySample } from '../../lib/store/history-query';
 import { continuousQueries, rollupStatements } from '../../lib/store/retention';
 import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
 import { freePort } from '../../scripts/stack/service';
@@ -183,6 +184,56 @@ for (const runtime of runtimes) {
             await helper.unload();
             const { chart: overridden } = await chart({ payload: 'month', meter: 'm2', end: at('2024-06-15T12:00:00+02:00') });
             assert.deepEqual(overridden.data[1], m2.data[1]);
+        });
+
+        test('samples: the first field per epoch-aligned interval, oldest first, null where no point fell, the meter as topic', async () => {
+            const flow = await historyFlow({ output: 'samples', interval: 300, meter: 'm2' });
+            // Points every 10 minutes in 5-minute intervals: every other interval is empty.
+            flow.history.receive({ topic: 'ignored', days: 1, end: at('2024-06-15T12:07:00+02:00') });
+            await waitFor(() => flow.out.length === 1, 10_000);
+            const samples = flow.out[0].payload as HistorySample[];
+            assert.equal(flow.out[0].topic, 'm2');
+            assert.equal(samples.length, 288);
+            assert.equal(samples[0].timestamp, at('2024-06-14T12:05:00+02:00'));
+            assert.equal(samples[287].timestamp, at('2024-06-15T12:00:00+02:00'));
+            assert.ok(samples.every((s, i) => i === 0 || s.timestamp - samples[i - 1].timestamp === 300_000));
+            assert.deepEqual(samples.slice(0, 4).map((s) => s.value), [null, 600, null, 600]);
+            assert.ok(samples.every((s) => s.value === (s.timestamp % 600_000 === 0 ? paris.wallClock(s.timestamp).hour * 50 : null)));
+            const history = flow.out[0].history as Record<string, unknown>;
+            assert.deepEqual({ ...history, query: undefined }, {
+                days: 1, start: at('2024-06-14T12:05:00+02:00'), end: at('2024-06-15T12:05:00+02:00'), interval: 300, field: 'PAPP', source: 'raw', energyUnit: 'kWh', query: undefined,
+            });
+            await statusMatching(flow.history, (s) => s.fill === 'green' && s.text === 'influx-history.status.done');
+
+            // A named range, hourly: each hour's mean of its six points.
+            flow.history.receive({ payload: 'week', end: at('2024-06-15T12:07:00+02:00') });
+            await waitFor(() => flow.out.length === 2, 10_000);
+            const week = flow.out[1].payload as HistorySample[];
+            assert.equal(week.length, 7 * 288);
+            await helper.unload();
+            const hourly = await historyFlow({ output: 'samples', interval: 3600 });
+            hourly.history.receive({ payload: '7', end: at('2024-06-15T12:07:00+02:00') });
+            await waitFor(() => hourly.out.length === 1, 10_000);
+            const hours = hourly.out[0].payload as HistorySample[];
+            assert.equal(hours.length, 168);
+            assert.equal(hours[167].timestamp, at('2024-06-15T11:00:00+02:00'));
+            assert.ok(hours.every((s) => s.value === paris.wallClock(s.timestamp).hour * 100));
+
+            hourly.history.receive({ days: -3 });
+            await waitFor(() => hourly.caught.length === 1);
+            assert.equal((hourly.caught[0].error as { message: string }).message, 'Error: influx-history.errors.days');
+            hourly.history.receive({ payload: 'fortnight' });
+            await waitFor(() => hourly.caught.length === 2);
+            assert.equal((hourly.caught[1].error as { message: string }).message, 'Error: influx-history.errors.days');
+            assert.equal(hourly.out.length, 1);
+        });
+
+        test('a bad output or interval is refused at deploy', async () => {
+            const flow = await historyFlow({ output: 'samples', interval: 2.5 });
+            await statusMatching(flow.history, (s) => s.fill === 'red' && s.text === 'influx-history.errors.interval');
+            await helper.unload();
+            const other = await historyFlow({ output: 'table' });
+            await statusMatching(other.history, (s) => s.fill === 'red' && s.text === 'influx-history.errors.output');
         });
 
         test('an unknown range or time: a catchable error, red status, nothing sent', async () => {

@@ -1,12 +1,13 @@
 /**
  * The history views' plans and charts, without InfluxDB: local-time arithmetic across daylight
  * saving changes, the bucket layout of each range, the policy read, the InfluxQL text, and the
- * rows turned into ui_chart data (energy from index differences, power averaged). Checked against
+ * rows turned into ui_chart data (energy from index differences, power averaged), and the samples
+ * output's epoch-aligned window. Checked against
  * influxd in test/node/influx-history.test.ts.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { chartOf, columnName, HistoryRequestError, planHistory, TimeZone, type HistoryRequest } from '../../lib/store/history-query';
+import { chartOf, columnName, HistoryRequestError, planHistory, planSamples, samplesOf, TimeZone, type HistoryRequest, type SamplesRequest } from '../../lib/store/history-query';
 
 const paris = new TimeZone('Europe/Paris');
 const at = (iso: string) => Date.parse(iso);
@@ -161,4 +162,80 @@ test('chart, year: days summed into calendar months, power as the mean of the da
     assert.deepEqual(chart.data[1].slice(9).map((p) => p.y), [48, 24, 24]);
     assert.equal(chart.data[1][9].x, at('2024-01-01T00:00:00+01:00'));
     assert.ok(chart.data[1].slice(0, 9).every((p) => p.y === null));
+});
+
+function samplesRequest(overrides: Partial<SamplesRequest> = {}): SamplesRequest {
+    return {
+        days: 14,
+        end: at('2025-01-20T10:07:30Z'),
+        interval: 300_000,
+        measurement: 'teleinfo',
+        meterTag: 'meter',
+        meter: '021861348497',
+        field: { name: 'PAPP', kind: 'power' },
+        available: { raw: { days: 0 } },
+        energyScale: 1,
+        ...overrides,
+    };
+}
+
+test('samples: finished epoch-aligned intervals before the one holding `end`, one per interval', () => {
+    const plan = planSamples(samplesRequest());
+    assert.equal(plan.source, 'raw');
+    assert.equal(plan.bounds.length, 14 * 288 + 1);
+    // 10:07:30 is in the 10:05 interval, which is not finished: the window ends at its start.
+    assert.equal(plan.bounds[plan.bounds.length - 1], at('2025-01-20T10:05:00Z'));
+    assert.equal(plan.bounds[0], at('2025-01-06T10:05:00Z'));
+    assert.ok(plan.bounds.every((t) => t % 300_000 === 0));
+    assert.equal(plan.query, 'SELECT mean("PAPP") AS "PAPP" FROM "teleinfo" WHERE "meter" = \'021861348497\' AND '
+        + `time >= ${at('2025-01-06T10:05:00Z')}ms AND time < ${at('2025-01-20T10:05:00Z')}ms GROUP BY time(300s) fill(none)`);
+    // On an interval's start, that interval is not finished either.
+    assert.equal(planSamples(samplesRequest({ end: at('2025-01-20T10:05:00Z') })).bounds.at(-1), at('2025-01-20T10:05:00Z'));
+});
+
+test('samples: means in time order, null where nothing is known; energy from index differences', () => {
+    const plan = planSamples(samplesRequest({ days: 1 / 48 }));
+    const b = plan.bounds;
+    assert.equal(b.length, 7);
+    const samples = samplesOf(plan, [[b[0], 310], [b[1], 330.00000000000006], [b[3], 900], [b[5], null]]);
+    assert.deepEqual(samples, [
+        { timestamp: b[0], value: 310 },
+        { timestamp: b[1], value: 330 },
+        { timestamp: b[2], value: null },
+        { timestamp: b[3], value: 900 },
+        { timestamp: b[4], value: null },
+        { timestamp: b[5], value: null },
+    ]);
+
+    const energy = planSamples(samplesRequest({ days: 1 / 96, field: { name: 'BASE', kind: 'energy' } }));
+    assert.match(energy.query, /^SELECT last\("BASE"\) AS "BASE" FROM "teleinfo" WHERE .* GROUP BY time\(300s\) fill\(none\)$/);
+    assert.ok(energy.query.includes(`time >= ${energy.bounds[0] - 300_000}ms`), 'one interval before, as the reference');
+    const e = energy.bounds;
+    assert.deepEqual(samplesOf(energy, [[e[0] - 300_000, 1000], [e[0], 1040], [e[2], 1100]]).map((s) => s.value), [40, null, 60]);
+});
+
+test('samples: a rollup only at a multiple of its interval; bad days and intervals are refused', () => {
+    const rollups = { raw: { policy: 'raw', days: 7 }, rollup_1m: { days: 400 }, rollup_1h: { days: 0 } };
+    assert.equal(planSamples(samplesRequest({ days: 6, available: rollups })).source, 'raw');
+    const minutes = planSamples(samplesRequest({ available: rollups }));
+    assert.equal(minutes.source, 'rollup_1m');
+    assert.ok(minutes.query.startsWith('SELECT mean("mean_PAPP") AS "PAPP" FROM "rollup_1m"."teleinfo"'));
+    // 90 s cannot be read from minutes: the raw points, all that is left of them.
+    assert.equal(planSamples(samplesRequest({ interval: 90_000, available: rollups })).source, 'raw');
+    assert.equal(planSamples(samplesRequest({ days: 800, interval: 3_600_000, available: { ...rollups, rollup_1m: { days: 400 } } })).source, 'rollup_1h');
+    const reason = (overrides: Partial<SamplesRequest>) => {
+        try {
+            planSamples(samplesRequest(overrides));
+        } catch (err) {
+            assert.ok(err instanceof HistoryRequestError);
+            return err.reason;
+        }
+        return undefined;
+    };
+    assert.equal(reason({ days: 0 }), 'days');
+    assert.equal(reason({ days: NaN }), 'days');
+    assert.equal(reason({ days: 20_000 }), 'days');
+    assert.equal(reason({ interval: 1500 }), 'interval');
+    assert.equal(reason({ end: NaN }), 'end');
+    assert.equal(reason({ measurement: '' }), 'measurement');
 });
