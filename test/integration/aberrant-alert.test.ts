@@ -27,6 +27,7 @@ import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../sim/smtp-
 import { HouseholdModel } from '../../sim/tic-frames';
 import { projectRoot } from '../support/paths';
 import { eventually } from '../support/wait';
+import { sampleFeedTab } from '../support/sample-feed';
 
 const FLOW = 'aberrant-consumption';
 const METER = '021975348497';
@@ -67,19 +68,7 @@ interface AlertRecord {
     mail: string;
 }
 
-const TEST_TAB = 'aberrant-test';
-/** POST a JSON array of { topic, payload, timestamp } to /aberrant-test/samples: each becomes one message into the flow. */
-const testTab = [
-    { id: TEST_TAB, type: 'tab', label: 'Test feed', disabled: false, info: '' },
-    { z: TEST_TAB, id: 'aberrant-test-http', type: 'http in', name: '', url: '/aberrant-test/samples', method: 'post', upload: false, swaggerDoc: '', x: 140, y: 80, wires: [['aberrant-test-split']] },
-    {
-        z: TEST_TAB, id: 'aberrant-test-split', type: 'function', name: 'One message per sample',
-        func: 'const samples = msg.payload.map((s) => ({ topic: s.topic, payload: s.payload, timestamp: s.timestamp }));\nmsg.payload = { count: samples.length };\nreturn [samples, msg];',
-        outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 360, y: 80, wires: [['aberrant-test-link'], ['aberrant-test-response']],
-    },
-    { z: TEST_TAB, id: 'aberrant-test-link', type: 'link out', name: '', mode: 'link', links: ['aberrant-link-in-papp'], x: 560, y: 60, wires: [] },
-    { z: TEST_TAB, id: 'aberrant-test-response', type: 'http response', name: '', statusCode: '', headers: {}, x: 570, y: 100, wires: [] },
-];
+const feed = sampleFeedTab('aberrant-test', 'aberrant-link-in-papp');
 
 /** The demo's Home meter household (seed 1). */
 const household = new HouseholdModel(1);
@@ -116,7 +105,7 @@ before(async () => {
     userDir = path.join(dir, 'node-red');
     fs.mkdirSync(userDir);
     const shipped = JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', 'aberrant-consumption.json'), 'utf8')) as unknown[];
-    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([...shipped, ...testTab]));
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([...shipped, ...feed.nodes]));
     nodeRed = await startFlows();
 });
 
@@ -171,7 +160,7 @@ async function feedUntil(to: number, extraVa = 0): Promise<void> {
         const va = household.consumptionVa(new Date(fedUntil)) + extraVa;
         samples.push({ topic: METER, payload: Math.round(va / 10) * 10, timestamp: fedUntil });
     }
-    const res = await fetch(`${nodeRed.url}/aberrant-test/samples`, {
+    const res = await fetch(`${nodeRed.url}${feed.path}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(samples),

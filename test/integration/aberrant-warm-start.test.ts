@@ -23,6 +23,7 @@ import { deployFlows, startNodeRed, type NodeRedProcess } from '../../scripts/st
 import { HouseholdModel } from '../../sim/tic-frames';
 import { projectRoot } from '../support/paths';
 import { eventually } from '../support/wait';
+import { sampleFeedTab } from '../support/sample-feed';
 
 const FLOW = 'aberrant-consumption';
 const METER = '021975348497';
@@ -38,19 +39,7 @@ const HISTORY_DAYS = 14;
 const LIVE_START = Date.parse('2025-01-20T00:00:00+01:00');
 const HISTORY_START = LIVE_START - HISTORY_DAYS * DAY_MS;
 
-const TEST_TAB = 'warm-start-test';
-/** POST a JSON array of { topic, payload, timestamp } to /warm-start-test/samples: each becomes one message into the flow. */
-const testTab = [
-    { id: TEST_TAB, type: 'tab', label: 'Test feed', disabled: false, info: '' },
-    { z: TEST_TAB, id: 'warm-start-test-http', type: 'http in', name: '', url: '/warm-start-test/samples', method: 'post', upload: false, swaggerDoc: '', x: 140, y: 80, wires: [['warm-start-test-split']] },
-    {
-        z: TEST_TAB, id: 'warm-start-test-split', type: 'function', name: 'One message per sample',
-        func: 'const samples = msg.payload.map((s) => ({ topic: s.topic, payload: s.payload, timestamp: s.timestamp }));\nmsg.payload = { count: samples.length };\nreturn [samples, msg];',
-        outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 360, y: 80, wires: [['warm-start-test-link'], ['warm-start-test-response']],
-    },
-    { z: TEST_TAB, id: 'warm-start-test-link', type: 'link out', name: '', mode: 'link', links: ['aberrant-link-in-papp'], x: 560, y: 60, wires: [] },
-    { z: TEST_TAB, id: 'warm-start-test-response', type: 'http response', name: '', statusCode: '', headers: {}, x: 570, y: 100, wires: [] },
-];
+const feedTab = sampleFeedTab('warm-start-test', 'aberrant-link-in-papp');
 
 const household = new HouseholdModel(1);
 /** The Home meter's PAPP at a minute, to the nearest 10 VA as the meter reports it. */
@@ -84,7 +73,7 @@ before(async () => {
     userDir = path.join(dir, 'node-red');
     fs.mkdirSync(userDir);
     const shipped = JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', 'aberrant-consumption.json'), 'utf8')) as unknown[];
-    flows = [...shipped, ...testTab];
+    flows = [...shipped, ...feedTab.nodes];
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
     nodeRed = await startFlows();
 });
@@ -107,7 +96,7 @@ async function flowContext<T>(key: string): Promise<T | undefined> {
 async function feed(meter: string, from: number, to: number): Promise<void> {
     const samples = [];
     for (let time = from; time < to; time += MINUTE_MS) samples.push({ topic: meter, payload: papp(time), timestamp: time });
-    const res = await fetch(`${nodeRed.url}/warm-start-test/samples`, {
+    const res = await fetch(`${nodeRed.url}${feedTab.path}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(samples),
@@ -118,7 +107,7 @@ async function feed(meter: string, from: number, to: number): Promise<void> {
 /** Waits for the test tab's endpoint after a deploy: the flows start after the deploy is answered. */
 async function feedOpen(): Promise<void> {
     await eventually(async () => {
-        const res = await fetch(`${nodeRed.url}/warm-start-test/samples`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+        const res = await fetch(`${nodeRed.url}${feedTab.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
         await res.text();
         return res.status === 200 ? true : undefined;
     });

@@ -3,6 +3,7 @@
  * dependency) and Node-RED 5.0 (`node-red-5`, an npm alias). The helper drives the runtime's
  * modules directly, so Node-RED 5 runs here on Node 20 too.
  */
+import { after, afterEach, before, describe } from 'node:test';
 import helper = require('node-red-node-test-helper');
 
 export const runtimes = [
@@ -11,6 +12,31 @@ export const runtimes = [
 ];
 
 export { helper };
+
+export type Runtime = typeof runtimes[number];
+
+/**
+ * Declares the same tests once per runtime, in a describe block whose hooks start the helper's
+ * server on that runtime, unload the flows after each test and stop the server at the end. Hooks
+ * that `body` declares run after these.
+ */
+export function describeOnEachRuntime(subject: string, body: (runtime: Runtime) => void): void {
+    for (const runtime of runtimes) {
+        describe(`${subject} on ${runtime.name}`, () => {
+            before(async () => {
+                helper.init(runtime.path);
+                await new Promise<void>((resolve) => helper.startServer(resolve));
+            });
+            after(async () => {
+                await new Promise<void>((resolve) => helper.stopServer(resolve));
+            });
+            afterEach(async () => {
+                await helper.unload();
+            });
+            body(runtime);
+        });
+    }
+}
 
 /** Resolves with the next status a node sets. */
 /** Resolves when `predicate` holds for a status the node sets (checking the calls made so far too). */
