@@ -6,12 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { backfillHistory } from '../../sim/history-backfill';
 import { openPtyPair, type PtyPair } from '../../sim/pty';
 import { startSmtpSink, type SmtpSink } from '../../sim/smtp-sink';
 import { HistoricMonoHpHcMeter, StandardTriProducerMeter } from '../../sim/tic-frames';
 import { startTicSimulator, type TicSimulator } from '../../sim/tic-meter-sim';
 import { influxQuery, startInfluxd, type Influxd } from './influxd';
-import { startNodeRed, type NodeRedProcess } from './node-red';
+import { startNodeRed, type NodeRedOptions, type NodeRedProcess } from './node-red';
 import { freePort, HOST, projectRoot } from './service';
 
 export interface DemoOptions {
@@ -31,7 +32,10 @@ export interface Demo {
     editorUrl: string;
     dashboardUrl: string;
     influxUrl: string;
-    nodeRed: NodeRedProcess;
+    /** The Node-RED running now: restartNodeRed() replaces it. */
+    readonly nodeRed: NodeRedProcess;
+    /** Stops Node-RED and starts it again on the same userDir and port, the rest of the demo running on. */
+    restartNodeRed(): Promise<void>;
     /** The SMTP server the flows' e-mail nodes send to (SMTP_HOST, SMTP_PORT), with what it received. */
     mailbox: SmtpSink;
     stop(): Promise<void>;
@@ -62,6 +66,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
             // The flows' stores write into `energy` (their INFLUX_DB default) from their first point on.
             await influxQuery(influxUrl, undefined, 'CREATE DATABASE energy');
             log(`InfluxDB ${influxUrl} (data in ${path.join(options.dir, 'influxdb')})`);
+            // The Home Linky flow's influx-server manages this retention: the same settings.
+            await backfillHistory({ influxUrl, retention: { database: 'energy', rawDays: 30, rollup1mDays: 400, rollup1hDays: 0 }, log });
         }
 
         const ptyDir = path.join(options.dir, 'tty');
@@ -87,9 +93,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         const influx = new URL(influxUrl);
         // Known before the start: the mails give the dashboard's address.
         const nodeRedPort = options.nodeRedPort || (await freePort());
-        const nodeRed = await startNodeRed({
+        const nodeRedOptions: NodeRedOptions = {
             userDir,
-            port: nodeRedPort,
             runtime: options.runtime ?? 'node-red',
             nodeBinary: options.nodeBinary,
             flowFile: 'flows.json',
@@ -103,13 +108,20 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
                 MAIL_FROM: 'node-red-energy-demo@localhost',
                 DASHBOARD_URL: `http://${HOST}:${nodeRedPort}/ui/`,
             },
-        });
+        };
+        let nodeRed = await startNodeRed({ ...nodeRedOptions, port: nodeRedPort });
         stoppers.push(() => nodeRed.stop());
         return {
             editorUrl: `${nodeRed.url}/`,
             dashboardUrl: `${nodeRed.url}/ui/`,
             influxUrl,
-            nodeRed,
+            get nodeRed() {
+                return nodeRed;
+            },
+            async restartNodeRed() {
+                await nodeRed.stop();
+                nodeRed = await startNodeRed({ ...nodeRedOptions, port: nodeRed.port });
+            },
             mailbox,
             stop: stopAll,
         };

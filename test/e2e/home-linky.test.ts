@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../scripts/stack/demo-stack';
 import { nodeErrors } from '../../scripts/stack/node-red';
 import { projectRoot } from '../support/paths';
@@ -17,6 +17,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 export const SCREENSHOT = path.join(projectRoot, 'docs', 'home-linky-dashboard.png');
 
 let demo: Demo;
+/** What Node-RED printed before the restart test replaced its process. */
+const earlierLogs: string[] = [];
 let dir: string;
 
 before(async () => {
@@ -54,7 +56,45 @@ test('the dashboard shows live values from both simulated meters', { timeout: 90
         assert.match((await text('solar-tempo').textContent()) ?? '', /Blue|White|Red|Not yet known/);
         const phases = await page.locator('.solar-phases td').allTextContents();
         assert.ok(phases.some((t) => /^\d+$/.test(t.trim())), 'per-phase values are numbers');
-        // Let the gauges' animation settle before the picture.
+    } finally {
+        await browser.close();
+    }
+});
+
+/** The consumption the cost table shows for the period the history chart shows, once it has data. */
+async function historyConsumption(page: Page, period: string): Promise<number> {
+    await page.waitForFunction((p) => {
+        const text = document.querySelector('.history-cost')?.textContent ?? '';
+        return text.includes(p) && /Consumption\s*[1-9]\d*\.\d kWh|Consumption\s*0\.[1-9] kWh/.test(text);
+    }, period, { timeout: 60_000 });
+    const text = (await page.locator('.history-cost').textContent()) ?? '';
+    return Number(/Consumption\s*([\d.]+) kWh/.exec(text)![1]);
+}
+
+test('the history views come from InfluxDB (back-filled at first start), and again after Node-RED restarts', { timeout: 180_000 }, async () => {
+    const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+        await page.goto(demo.dashboardUrl);
+        await page.waitForSelector('.history-chart canvas');
+        const day = await historyConsumption(page, 'day');
+        // A day of the simulated household is a few kWh to a few tens of kWh.
+        assert.ok(day > 0.5 && day < 100, `day consumption ${day} kWh`);
+
+        await page.click('.history-range md-select');
+        await page.click('md-option[value="month"]');
+        const month = await historyConsumption(page, 'month');
+        assert.ok(month > day, `a month (${month} kWh) holds more than a day (${day} kWh)`);
+
+        earlierLogs.push(demo.nodeRed.logs());
+        await demo.restartNodeRed();
+        await page.goto(demo.dashboardUrl);
+        await page.waitForSelector('.history-chart canvas');
+        const dayAfterRestart = await historyConsumption(page, 'day');
+        assert.ok(dayAfterRestart > 0.5, 'the day view is filled from InfluxDB after the restart');
+
+        // Let the gauges' animation settle before the picture the README shows.
+        await page.waitForFunction(() => /^\d+\.\d{3}$/.test(document.querySelector('.home-hchc .value')?.textContent?.trim() ?? ''), undefined, { timeout: 60_000 });
         await page.waitForTimeout(1500);
         fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
         await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -65,6 +105,6 @@ test('the dashboard shows live values from both simulated meters', { timeout: 90
 });
 
 test('the Node-RED log shows no error from the shipped flows', () => {
-    const errors = demo.nodeRed.logs().split('\n').filter((l) => /\[error\]/.test(l));
+    const errors = [...earlierLogs, demo.nodeRed.logs()].join('\n').split('\n').filter((l) => /\[error\]/.test(l));
     assert.deepEqual(errors, []);
 });
