@@ -115,16 +115,20 @@ export type NumberTyping = 'auto' | 'float';
  */
 export function encodePoint(point: Point, precision: Precision, fieldTypes?: FieldTypes, numbers: NumberTyping = 'auto'): EncodedPoint {
     const measurement = point.measurement;
-    let line = escapeMeasurement(measurement);
-    if (typeof line !== 'string') return { line: undefined, dropped: NOTHING_DROPPED, reason: line.reason };
     const time = point.time;
     if (!(Math.abs(time) <= MAX_TIME_MS)) {
         return { line: undefined, dropped: NOTHING_DROPPED, reason: `time ${time} is not a date InfluxDB can store (ms since 1970, within years 1677–2262)` };
     }
-    if (point.tags !== undefined) {
-        const tagSet = encodeTags(point.tags);
-        if (typeof tagSet !== 'string') return { line: undefined, dropped: NOTHING_DROPPED, reason: tagSet.reason };
-        line += tagSet;
+    let line: string;
+    const tags = point.tags;
+    if (lastSeries.measurement === measurement && lastSeries.tags === tags && tags !== undefined) {
+        line = lastSeries.key;
+    } else {
+        const series = seriesKey(measurement, tags);
+        if (typeof series !== 'string') return { line: undefined, dropped: NOTHING_DROPPED, reason: series.reason };
+        line = series;
+        // Only a frozen tag set can be reused by identity: nobody can change it after this call.
+        if (tags !== undefined && Object.isFrozen(tags)) lastSeries = { measurement, tags, key: line };
     }
 
     const types = fieldTypes?.fieldsOf(measurement);
@@ -142,6 +146,19 @@ export function encodePoint(point: Point, precision: Precision, fieldTypes?: Fie
     }
     if (fieldSet === '') return { line: undefined, dropped: dropped ?? NOTHING_DROPPED, reason: 'no field InfluxDB can store' };
     return { line: line + ' ' + fieldSet + ' ' + timestamp(time, precision), dropped: dropped ?? NOTHING_DROPPED };
+}
+
+/**
+ * The last series key encoded for a frozen tag set: a store fed one meter's readings encodes the
+ * same measurement and tags again and again, and their escaping is most of a point's cost.
+ */
+let lastSeries: { measurement: string; tags: Readonly<Record<string, string>> | undefined; key: string } = { measurement: '', tags: undefined, key: '' };
+
+function seriesKey(measurement: string, tags: Readonly<Record<string, string>> | undefined): string | Refusal {
+    const name = escapeMeasurement(measurement);
+    if (typeof name !== 'string' || tags === undefined) return name;
+    const tagSet = encodeTags(tags);
+    return typeof tagSet === 'string' ? name + tagSet : tagSet;
 }
 
 /** Why a name cannot be written; returned rather than thrown, to keep the hot path cheap. */

@@ -83,7 +83,8 @@ export class MessagePoints {
             if (topicValue === '') return undefined;
             if (topicValue !== this.lastTopic) {
                 this.lastTopic = topicValue;
-                this.lastTopicTags = { [this.topicTag]: topicValue };
+                // Frozen: the encoder may then reuse its series key for every point of this topic.
+                this.lastTopicTags = Object.freeze({ [this.topicTag]: topicValue });
             }
             return this.lastTopicTags;
         }

@@ -190,3 +190,18 @@ test('encodes simple points at well over a million per second (the store must no
     // A loose floor, for a loaded 2-core machine: the figure itself is in the diagnostic.
     assert.ok(best > 300_000, `only ${Math.round(best)} points/s`);
 });
+
+test('a frozen tag set is encoded once and reused, per measurement; unfrozen tags are always encoded afresh', () => {
+    const tags = Object.freeze({ meter: '0218 6134', phase: 'L1' });
+    const a = encodePoint({ measurement: 'm', tags, fields: { v: 1 }, time: T }, 'ms');
+    const b = encodePoint({ measurement: 'm', tags, fields: { v: 2 }, time: T }, 'ms');
+    const c = encodePoint({ measurement: 'other', tags, fields: { v: 3 }, time: T }, 'ms');
+    assert.equal(a.line, 'm,meter=0218\\ 6134,phase=L1 v=1i 1700000000123');
+    assert.equal(b.line, 'm,meter=0218\\ 6134,phase=L1 v=2i 1700000000123');
+    assert.equal(c.line, 'other,meter=0218\\ 6134,phase=L1 v=3i 1700000000123');
+    const mutable: Record<string, string> = { meter: 'a' };
+    assert.equal(encodePoint({ measurement: 'm', tags: mutable, fields: { v: 1 }, time: T }, 'ms').line, 'm,meter=a v=1i 1700000000123');
+    mutable.meter = 'b';
+    assert.equal(encodePoint({ measurement: 'm', tags: mutable, fields: { v: 1 }, time: T }, 'ms').line, 'm,meter=b v=1i 1700000000123');
+    assert.equal(encodePoint({ measurement: '#m', tags, fields: { v: 1 }, time: T }, 'ms').line, undefined, 'a refused name is never served from the cache');
+});
