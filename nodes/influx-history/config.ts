@@ -3,6 +3,9 @@
  * Part of the flow-file contract: names and values are documented in the node's help.
  */
 import type { HistoryField } from '../../lib/store/history-query';
+import { ConfigError } from '../../lib/util/config-error';
+
+export { ConfigError };
 
 export interface InfluxHistoryProperties {
     server?: string;
@@ -33,13 +36,6 @@ export interface InfluxHistorySettings {
     output: HistoryOutput;
     /** The samples' interval, in seconds. */
     interval: number;
-}
-
-/** A property that cannot be used: the i18n key of the reason, the property and its value. */
-export class ConfigError extends Error {
-    constructor(readonly key: string, readonly property: string, readonly value: unknown) {
-        super(`${property}: ${JSON.stringify(value)}`);
-    }
 }
 
 /** Energy indexes are in Wh (as meters count them); the chart shows this unit. */

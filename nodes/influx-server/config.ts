@@ -6,6 +6,9 @@ import type { InfluxDB } from 'influx';
 import type { Node } from 'node-red';
 import type { AvailablePolicies } from '../../lib/store/history-query';
 import { RAW_POLICY, type RetentionSettings } from '../../lib/store/retention';
+import { ConfigError } from '../../lib/util/config-error';
+
+export { ConfigError };
 
 export interface InfluxServerProperties {
     host?: string;
@@ -37,13 +40,6 @@ export interface InfluxServerSettings {
     version: InfluxVersion;
     /** Present when the node manages the database's retention (create database, policies, continuous queries). */
     retention: RetentionSettings | undefined;
-}
-
-/** A property that cannot be used: the i18n key of the reason, the property and its value. */
-export class ConfigError extends Error {
-    constructor(readonly key: string, readonly property: string, readonly value: unknown) {
-        super(`${property}: ${JSON.stringify(value)}`);
-    }
 }
 
 /** The influx-server node as the store and history nodes see it. */

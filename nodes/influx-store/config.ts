@@ -3,6 +3,9 @@
  * Part of the flow-file contract: names and values are documented in the node's help.
  */
 import type { Precision, NumberTyping } from '../../lib/store/line-protocol';
+import { ConfigError } from '../../lib/util/config-error';
+
+export { ConfigError };
 
 export interface InfluxStoreProperties {
     server?: string;
@@ -31,13 +34,6 @@ export interface InfluxStoreSettings {
     batchSize: number;
     flushIntervalMs: number;
     spoolMaxBytes: number;
-}
-
-/** A property that cannot be used: the i18n key of the reason, the property and its value. */
-export class ConfigError extends Error {
-    constructor(readonly key: string, readonly property: string, readonly value: unknown) {
-        super(`${property}: ${JSON.stringify(value)}`);
-    }
 }
 
 const PRECISIONS: readonly string[] = ['ns', 'us', 'ms', 's'];

@@ -5,6 +5,9 @@
 import type { BaudSetting } from '../../lib/teleinfo/baud-hunter';
 import type { TicModeSetting } from '../../lib/teleinfo/decoder';
 import type { OutputSetting } from '../../lib/teleinfo/emit-policy';
+import { ConfigError } from '../../lib/util/config-error';
+
+export { ConfigError };
 
 export interface TeleinfoInProperties {
     source?: string;
@@ -27,13 +30,6 @@ export interface TeleinfoInSettings {
     mode: TicModeSetting;
     output: OutputSetting;
     intervalMs: number;
-}
-
-/** A property that cannot be used: the i18n key of the reason, and the offending value. */
-export class ConfigError extends Error {
-    constructor(readonly key: string, readonly property: string, readonly value: unknown) {
-        super(`${property}: ${JSON.stringify(value)}`);
-    }
 }
 
 const MODES = ['auto', 'historic', 'standard'];
