@@ -158,3 +158,15 @@ export async function listNodeSets(url: string): Promise<NodeSet[]> {
 export async function nodeErrors(url: string): Promise<NodeSet[]> {
     return (await listNodeSets(url)).filter((set) => set.err !== undefined);
 }
+
+/**
+ * A flow context value through the admin API, undefined when the key is not set. The API encodes
+ * values for the editor: strings as they are, anything else as JSON text.
+ */
+export async function flowContext<T = unknown>(url: string, tab: string, key: string, store = 'memory'): Promise<T | undefined> {
+    const res = await fetch(`${url}/context/flow/${tab}/${key}?store=${store}`);
+    if (!res.ok) throw new Error(`GET ${url}/context/flow/${tab}/${key}: HTTP ${res.status}`);
+    const body = (await res.json()) as { msg: string; format: string };
+    if (body.format === 'undefined') return undefined;
+    return (body.format.startsWith('string') ? body.msg : JSON.parse(body.msg)) as T;
+}

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deployFlows, listNodeSets, node22Binary, nodeErrors, startNodeRed, type NodeRedProcess, type NodeRedRuntime } from '../../scripts/stack/node-red';
+import { deployFlows, listNodeSets, node22Binary, nodeErrors, startNodeRed, type NodeRedProcess, type NodeRedRuntime, flowContext } from '../../scripts/stack/node-red';
 import { projectRoot } from '../support/paths';
 import { captureBytes, teleinfoVectors } from '../support/teleinfo-vectors';
 import { eventually } from '../support/wait';
@@ -48,15 +48,6 @@ async function examplesListed(url: string, folder = ''): Promise<string[]> {
     return names;
 }
 
-async function flowContext(url: string, tab: string, key: string, store: string): Promise<unknown> {
-    const res = await fetch(`${url}/context/flow/${tab}/${key}?store=${store}`);
-    assert.equal(res.status, 200, `GET context ${key}`);
-    // The admin API encodes values for the editor: strings as-is, objects as JSON text, and a
-    // key not set yet as format 'undefined'.
-    const body = (await res.json()) as { msg: string; format: string };
-    if (body.format === 'undefined') return undefined;
-    return body.format.startsWith('string') ? body.msg : JSON.parse(body.msg);
-}
 
 const frameVector = teleinfoVectors.vectors.find((v) => v.id === 'hist_mono_tempo_linky_frame1')!;
 

@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { influxQuery, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
-import { startNodeRed, type NodeRedProcess } from '../../scripts/stack/node-red';
+import { startNodeRed, type NodeRedProcess, flowContext as readFlowContext } from '../../scripts/stack/node-red';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../sim/smtp-sink';
 import { HouseholdModel } from '../../sim/tic-frames';
 import { projectRoot } from '../support/paths';
@@ -117,11 +117,8 @@ after(async () => {
 });
 
 /** A value of the flow's 'file' context store, undefined when unset. */
-async function flowContext<T>(key: string): Promise<T | undefined> {
-    const res = await fetch(`${nodeRed.url}/context/flow/${FLOW}/${key}?store=file`);
-    assert.equal(res.status, 200, `GET context ${key}`);
-    const body = (await res.json()) as { msg: string; format: string };
-    return body.format === 'undefined' ? undefined : (JSON.parse(body.msg) as T);
+function flowContext<T>(key: string): Promise<T | undefined> {
+    return readFlowContext<T>(nodeRed.url, FLOW, key, 'file');
 }
 
 /** The alert log, oldest first, once it holds at least `count` records of `event`. */

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
-import { deployFlows, startNodeRed, type NodeRedProcess } from '../../scripts/stack/node-red';
+import { deployFlows, startNodeRed, type NodeRedProcess, flowContext as readFlowContext } from '../../scripts/stack/node-red';
 import { HouseholdModel } from '../../sim/tic-frames';
 import { projectRoot } from '../support/paths';
 import { eventually } from '../support/wait';
@@ -85,11 +85,8 @@ after(async () => {
 });
 
 /** A value of the flow's 'file' context store, undefined when unset. */
-async function flowContext<T>(key: string): Promise<T | undefined> {
-    const res = await fetch(`${nodeRed.url}/context/flow/${FLOW}/${key}?store=file`);
-    assert.equal(res.status, 200, `GET context ${key}`);
-    const body = (await res.json()) as { msg: string; format: string };
-    return body.format === 'undefined' ? undefined : (JSON.parse(body.msg) as T);
+function flowContext<T>(key: string): Promise<T | undefined> {
+    return readFlowContext<T>(nodeRed.url, FLOW, key, 'file');
 }
 
 /** One sample a minute of `meter` from `from` to `to` (excluded). */

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { encodePoint, FieldTypes, splitLines, type EncodedPoint, type Point } from '../../lib/store/line-protocol';
+import { encodePoint, FieldTypes, splitLines, type EncodedPoint, type Point, timeSpanOfLines } from '../../lib/store/line-protocol';
 
 const T = 1_700_000_000_123;
 
@@ -204,4 +204,10 @@ test('a frozen tag set is encoded once and reused, per measurement; unfrozen tag
     mutable.meter = 'b';
     assert.equal(encodePoint({ measurement: 'm', tags: mutable, fields: { v: 1 }, time: T }, 'ms').line, 'm,meter=b v=1i 1700000000123');
     assert.equal(encodePoint({ measurement: '#m', tags, fields: { v: 1 }, time: T }, 'ms').line, undefined, 'a refused name is never served from the cache');
+});
+
+test('timeSpanOfLines: the earliest and latest time of encoded lines, in ms, whatever the precision', () => {
+    assert.deepEqual(timeSpanOfLines('m v=1i 1700000000200\nm v=2i 1700000000100\nm s="a b" 1700000000300', 'ms'), { from: 1700000000100, to: 1700000000300 });
+    assert.deepEqual(timeSpanOfLines('m v=1i 1700000000', 's'), { from: 1700000000000, to: 1700000000000 });
+    assert.equal(timeSpanOfLines('', 'ms'), undefined);
 });
