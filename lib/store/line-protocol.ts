@@ -337,3 +337,20 @@ export function splitLines(text: string): string[] {
     if (text.length > start) lines.push(text.slice(start));
     return lines;
 }
+
+const MS_PER_UNIT: Record<Precision, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000 };
+
+/**
+ * The earliest and latest time (ms) of encoded lines, read from each line's last word (the encoder
+ * always writes the time); undefined for no line. The store uses it to roll up a replayed span.
+ */
+export function timeSpanOfLines(text: string, precision: Precision): { from: number; to: number } | undefined {
+    let from = Infinity;
+    let to = -Infinity;
+    for (const line of splitLines(text)) {
+        const time = Number(line.slice(line.lastIndexOf(' ') + 1)) * MS_PER_UNIT[precision];
+        if (time < from) from = time;
+        if (time > to) to = time;
+    }
+    return from <= to ? { from, to } : undefined;
+}

@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { encodePoint, FieldTypes, splitLines, type Point, type Precision } from '../../lib/store/line-protocol';
+import { encodePoint, FieldTypes, timeSpanOfLines, type Point } from '../../lib/store/line-protocol';
 import { InfluxWriter, type RejectedLine, type WrittenBatch } from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
 import type { InfluxServer, InfluxServerSettings } from '../influx-server/config';
@@ -133,10 +133,10 @@ export = function (RED: NodeAPI) {
             replayedPoints += batch.points;
             node.trace(RED._('influx-store.log.replayedBatch', { points: batch.points, first: firstLine(batch.text), last: lastLine(batch.text) }));
             if (database.retention !== undefined) {
-                for (const line of splitLines(batch.text)) {
-                    const time = timeOfLine(line, precision);
-                    if (time < replayedFrom) replayedFrom = time;
-                    if (time > replayedTo) replayedTo = time;
+                const span = timeSpanOfLines(batch.text, precision);
+                if (span !== undefined) {
+                    replayedFrom = Math.min(replayedFrom, span.from);
+                    replayedTo = Math.max(replayedTo, span.to);
                 }
             }
             if (spool.batches > 0) return;
@@ -281,13 +281,6 @@ export = function (RED: NodeAPI) {
 /** 3456 → "3,456": counts in the status are read at a glance. */
 function formatCount(count: number): string {
     return count.toLocaleString('en-US');
-}
-
-const MS_PER_UNIT: Record<Precision, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000 };
-
-/** The time of an encoded line, in ms: its last word, which the encoder always writes. */
-function timeOfLine(line: string, precision: Precision): number {
-    return Number(line.slice(line.lastIndexOf(' ') + 1)) * MS_PER_UNIT[precision];
 }
 
 function firstLine(text: string): string {
