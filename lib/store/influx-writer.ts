@@ -20,6 +20,7 @@
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { LineBuffer } from './line-buffer';
 import { splitLines, type Precision } from './line-protocol';
 import { SpoolCorruptError, SpoolFullError, type Spool, type SpoolBatch } from './spool';
 
@@ -84,7 +85,8 @@ export interface WrittenBatch {
     points: number;
     /** The batch went through the spool: a replay. */
     replayed: boolean;
-    text: string;
+    /** The batch's line protocol (UTF-8). */
+    bytes: Buffer;
 }
 
 export interface SpooledBatch {
@@ -139,10 +141,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     private readonly writePath: string;
     private readonly pingPath: string;
 
-    /** Lines of the batch being filled. */
-    private current: string[] = [];
-    /** UTF-8 bytes of `current` (with newlines), kept while the spool is in use to check its room. */
-    private currentBytes = 0;
+    /** The batch being filled: encoders write a line into it, `endLine()` makes it a queued point. */
+    readonly lines = new LineBuffer();
     private flushTimer: NodeJS.Timeout | undefined;
     /** Full batches waiting for the request in flight; empty whenever the spool is not. */
     private readonly memory: SpoolBatch[] = [];
@@ -201,7 +201,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     get counters(): WriterCounters {
         const inFlightQueued = this.inFlight !== undefined && !this.inFlight.fromSpool && !this.inFlight.alsoSpooled ? this.inFlight.batch.points : 0;
         return {
-            queued: this.current.length + this.memoryPoints + inFlightQueued,
+            queued: this.lines.lines + this.memoryPoints + inFlightQueued,
             written: this.written,
             spooled: this.spool.points,
             failed: this.failed,
@@ -218,21 +218,31 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
      * out of reach and the spool is full): the caller reports it, nothing is dropped silently.
      */
     write(line: string): void {
-        if (this.closing !== undefined) throw new Error('this InfluxWriter is closed');
-        if (this.spool.batches > 0) {
-            const bytes = Buffer.byteLength(line) + 1;
-            if (!this.spool.fits(this.currentBytes + bytes)) {
-                this.refused++;
-                this.statsChanged();
-                throw new SpoolFullError(
-                    `point refused: InfluxDB has not taken points for a while and the spool is full (${this.spool.points} points, ${this.spool.size} of ${this.spool.maxBytes} bytes)`,
-                    this.spool.maxBytes,
-                );
-            }
-            this.currentBytes += bytes;
+        this.lines.text(line);
+        this.endLine();
+    }
+
+    /**
+     * Queues the line an encoder has just written into `lines`, as `write` does; the line is
+     * discarded when it is refused (SpoolFullError) or the writer is closed.
+     */
+    endLine(): void {
+        if (this.closing !== undefined) {
+            this.lines.discardLine();
+            throw new Error('this InfluxWriter is closed');
         }
-        this.current.push(line);
-        if (this.current.length >= this.batchSize) this.cut();
+        // The spool's room matters only while it is in use: new batches then go behind its batches.
+        if (this.spool.batches > 0 && !this.spool.fits(this.lines.size + this.lines.pendingBytes)) {
+            this.lines.discardLine();
+            this.refused++;
+            this.statsChanged();
+            throw new SpoolFullError(
+                `point refused: InfluxDB has not taken points for a while and the spool is full (${this.spool.points} points, ${this.spool.size} of ${this.spool.maxBytes} bytes)`,
+                this.spool.maxBytes,
+            );
+        }
+        this.lines.endLine();
+        if (this.lines.lines >= this.batchSize) this.cut();
         else this.flushTimer ??= setTimeout(() => this.cut(), this.flushIntervalMs);
         this.statsChanged();
     }
@@ -279,10 +289,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     private cut(): void {
         clearTimeout(this.flushTimer);
         this.flushTimer = undefined;
-        if (this.current.length === 0) return;
-        const batch: SpoolBatch = { text: this.current.join('\n'), points: this.current.length };
-        this.current = [];
-        this.currentBytes = 0;
+        if (this.lines.lines === 0) return;
+        const batch = this.takeLines();
         if (this.spool.batches > 0) {
             this.appendToSpool([batch], 'older points are still waiting in the spool');
         } else {
@@ -293,15 +301,18 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         this.wakeLoop?.();
     }
 
+    private takeLines(): SpoolBatch {
+        const { bytes, lines } = this.lines.take();
+        return { bytes, points: lines };
+    }
+
     /** Everything in memory goes to the spool, oldest first: `older` (a failed batch), the batch in flight, the rest. */
     private moveMemoryToSpool(reason: string, older: SpoolBatch[] = []): void {
         const batches = [...older];
         if (this.holdsInFlightBatch()) batches.push(this.inFlight!.batch);
         batches.push(...this.memory.splice(0));
         this.memoryPoints = 0;
-        if (this.current.length > 0) batches.push({ text: this.current.join('\n'), points: this.current.length });
-        this.current = [];
-        this.currentBytes = 0;
+        if (this.lines.lines > 0) batches.push(this.takeLines());
         clearTimeout(this.flushTimer);
         this.flushTimer = undefined;
         this.appendToSpool(batches, reason);
@@ -392,7 +403,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         this.lastError = undefined;
         this.lastReportedError = undefined;
         for (const line of rejected) this.emit('rejected', line);
-        this.emit('written', { points: written, replayed: job.fromSpool || job.alsoSpooled, text: job.batch.text });
+        this.emit('written', { points: written, replayed: job.fromSpool || job.alsoSpooled, bytes: job.batch.bytes });
         this.statsChanged();
     }
 
@@ -435,12 +446,12 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     }
 
     private async deliver(batch: SpoolBatch): Promise<Outcome> {
-        const answer = await this.request('POST', this.writePath, batch.text);
+        const answer = await this.request('POST', this.writePath, batch.bytes);
         const verdict = verdictOf(answer);
         if (verdict === 'written') return { kind: 'delivered', written: batch.points, rejected: [] };
         if (verdict !== 'bad lines') return { kind: verdict, message: describe(answer) };
         const result = { kind: 'delivered' as const, written: 0, rejected: [] as RejectedLine[] };
-        return (await this.sortOut(splitLines(batch.text), answer, result)) ?? result;
+        return (await this.sortOut(splitLines(batch.bytes.toString('utf8')), answer, result)) ?? result;
     }
 
     /**
@@ -456,7 +467,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         }
         const middle = lines.length >>> 1;
         for (const half of [lines.slice(0, middle), lines.slice(middle)]) {
-            const answer = await this.request('POST', this.writePath, half.join('\n'));
+            const answer = await this.request('POST', this.writePath, Buffer.from(half.join('\n')));
             const verdict = verdictOf(answer);
             if (verdict === 'written') {
                 result.written += half.length;
@@ -471,9 +482,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         return undefined;
     }
 
-    private request(method: 'GET' | 'POST', path: string, body?: string, retryingStaleSocket = false): Promise<Answer> {
+    private request(method: 'GET' | 'POST', path: string, payload?: Buffer, retryingStaleSocket = false): Promise<Answer> {
         return new Promise((resolve) => {
-            const payload = body === undefined ? undefined : Buffer.from(body);
             const headers = payload === undefined ? this.requestBase.headers : { ...this.requestBase.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': payload.length };
             const req = this.transport.request({ ...this.requestBase, method, path, headers });
             this.activeRequest = req;
@@ -490,7 +500,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
                 if (req.reusedSocket && err.code === 'ECONNRESET' && !retryingStaleSocket && !settled) {
                     settled = true;
                     clearTimeout(timer);
-                    resolve(this.request(method, path, body, true));
+                    resolve(this.request(method, path, payload, true));
                     return;
                 }
                 settle({ status: 0, message: err.message });

@@ -10,6 +10,8 @@
  * `#`, which influxd reads as a comment.
  */
 
+import { LineBuffer } from './line-buffer';
+
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 
 export type FieldType = 'float' | 'integer' | 'string' | 'boolean';
@@ -35,6 +37,12 @@ export type EncodedPoint =
  */
 export class FieldTypes {
     private readonly byMeasurement = new Map<string, Map<string, FieldType>>();
+    private changes = 0;
+
+    /** Changes with every type learnt or claimed: what an encoder cached of the types is stale once it moved. */
+    get version(): number {
+        return this.changes;
+    }
 
     get(measurement: string, field: string): FieldType | undefined {
         return this.byMeasurement.get(measurement)?.get(field);
@@ -55,6 +63,7 @@ export class FieldTypes {
                 fields.set(field, type);
             }
         }
+        this.changes++;
     }
 
     /**
@@ -66,11 +75,28 @@ export class FieldTypes {
         const conflict = /input field "(.*)" on measurement "(.*)" is type \w+, already exists as type (\w+)/.exec(message);
         if (conflict === null || !isFieldType(conflict[3])) return false;
         this.fieldsOf(conflict[2]).set(conflict[1], conflict[3]);
+        this.changes++;
         return true;
     }
 
-    /** The types of one measurement's fields, for the encoder's inner loop (which fills it). */
-    fieldsOf(measurement: string): Map<string, FieldType> {
+    /**
+     * The type a value of `type` may be written with into the field: the one the field holds, or
+     * `type` itself, which the field then holds (its first value); undefined when they conflict.
+     * A whole number goes into a float field as a float, and keeps going into an integer field as
+     * an integer even with numbers written as floats.
+     */
+    claim(measurement: string, field: string, type: FieldType, integral: boolean): FieldType | undefined {
+        const fields = this.fieldsOf(measurement);
+        const known = fields.get(field);
+        if (known === undefined) {
+            fields.set(field, type);
+            this.changes++;
+            return type;
+        }
+        return typeAllowed(known, type, integral);
+    }
+
+    private fieldsOf(measurement: string): Map<string, FieldType> {
         let fields = this.byMeasurement.get(measurement);
         if (fields === undefined) {
             fields = new Map();
@@ -78,6 +104,14 @@ export class FieldTypes {
         }
         return fields;
     }
+}
+
+/** What a value of `type` is written as into a field holding `known`, or undefined when it cannot be. */
+function typeAllowed(known: FieldType, type: FieldType, integral: boolean): FieldType | undefined {
+    if (known === type) return type;
+    if (type === 'integer' && known === 'float') return 'float';
+    if (type === 'float' && known === 'integer' && integral) return 'integer';
+    return undefined;
 }
 
 function isFieldType(value: unknown): value is FieldType {
@@ -96,6 +130,13 @@ const MEASUREMENT_SPECIAL = /[, \\\n]|^#/;
 const KEY_SPECIAL = /[,= \\\n]/;
 const STRING_SPECIAL = /["\\]/;
 
+const SPACE = 0x20;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const LETTER_I = 0x69;
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+
 /**
  * How a whole JS number is written: `auto` as an integer (meter indexes, counters: exact and what
  * the field holds forever), `float` as a float (measurements and forecasts, whose first value may
@@ -105,54 +146,220 @@ const STRING_SPECIAL = /["\\]/;
 export type NumberTyping = 'auto' | 'float';
 
 /**
- * Encodes one point. Fields InfluxDB cannot store (non-finite numbers, null, undefined, objects,
- * arrays, values of another type than the field already has, reserved or unwritable keys) are
- * left out and named in `dropped`; without any field left the point is not encodable.
+ * Encodes points into a LineBuffer, one line each. Fields InfluxDB cannot store (non-finite
+ * numbers, null, undefined, objects, arrays, values of another type than the field already has,
+ * reserved or unwritable keys) are left out and named in `dropped`; without any field left the
+ * point is not encodable and nothing is written.
  *
  * Time: `ns` and `us` are rounded to the nearest unit from the exact value of `time`; `ms` and `s`
  * are floored, so that a reading stays in the millisecond or second (and so the day) in which it
  * was taken — 23:59:59.999 is never moved to the next day.
  */
-export function encodePoint(point: Point, precision: Precision, fieldTypes?: FieldTypes, numbers: NumberTyping = 'auto'): EncodedPoint {
-    const measurement = point.measurement;
-    const time = point.time;
-    if (!(Math.abs(time) <= MAX_TIME_MS)) {
-        return { line: undefined, dropped: NOTHING_DROPPED, reason: `time ${time} is not a date InfluxDB can store (ms since 1970, within years 1677–2262)` };
-    }
-    let line: string;
-    const tags = point.tags;
-    if (lastSeries.measurement === measurement && lastSeries.tags === tags && tags !== undefined) {
-        line = lastSeries.key;
-    } else {
-        const series = seriesKey(measurement, tags);
-        if (typeof series !== 'string') return { line: undefined, dropped: NOTHING_DROPPED, reason: series.reason };
-        line = series;
-        // Only a frozen tag set can be reused by identity: nobody can change it after this call.
-        if (tags !== undefined && Object.isFrozen(tags)) lastSeries = { measurement, tags, key: line };
+export class PointEncoder {
+    /** The fields left out of the last point encoded; reused by the next call. */
+    readonly dropped: string[] = [];
+    /**
+     * The last series key, for a frozen tag set (or none): a store fed one meter's readings encodes
+     * the same measurement and tags again and again, and their escaping is most of a point's cost.
+     */
+    private seriesMeasurement: string | undefined;
+    private seriesTags: Readonly<Record<string, string>> | undefined;
+    private seriesBytes: Buffer = Buffer.alloc(0);
+    /** The field layout of the last measurement encoded, and of the others seen. */
+    private layout: FieldLayout | undefined;
+    private readonly layouts = new Map<string, FieldLayout>();
+
+    constructor(
+        private readonly precision: Precision,
+        private readonly fieldTypes?: FieldTypes,
+        private readonly numbers: NumberTyping = 'auto',
+    ) {}
+
+    /**
+     * Writes the point's line into `lines`, not ended (its owner ends it once it takes the point), and
+     * returns undefined; or discards what it wrote of the line and returns why it is no point.
+     */
+    encode(lines: LineBuffer, point: Point): string | undefined {
+        // Setting an array's length is a slow builtin call, and nearly every point drops nothing.
+        if (this.dropped.length > 0) this.dropped.length = 0;
+        const measurement = point.measurement;
+        const time = point.time;
+        if (!(Math.abs(time) <= MAX_TIME_MS)) return `time ${time} is not a date InfluxDB can store (ms since 1970, within years 1677–2262)`;
+        const tags = point.tags;
+        if (measurement !== this.seriesMeasurement || tags !== this.seriesTags) {
+            const series = seriesKey(measurement, tags);
+            if (typeof series !== 'string') return series.reason;
+            // Only a frozen tag set can be reused by identity: nobody can change it after this call.
+            if (tags === undefined || Object.isFrozen(tags)) {
+                this.seriesMeasurement = measurement;
+                this.seriesTags = tags;
+                this.seriesBytes = Buffer.from(series);
+            } else {
+                lines.text(series);
+                return this.encodeRest(lines, point);
+            }
+        }
+        lines.copy(this.seriesBytes);
+        return this.encodeRest(lines, point);
     }
 
-    const types = fieldTypes?.fieldsOf(measurement);
-    const fields = point.fields;
-    let fieldSet = '';
-    let dropped: string[] | undefined;
-    for (const field in fields) {
-        const value = fieldValue(fields[field], types, field, numbers);
-        const fieldKey = value === undefined ? undefined : escapeFieldKey(field);
-        if (fieldKey === undefined) {
-            (dropped ??= []).push(field);
-            continue;
+    private encodeRest(lines: LineBuffer, point: Point): string | undefined {
+        const layout = this.layoutOf(point.measurement);
+        const fields = point.fields;
+        let separator = SPACE;
+        let slot = 0;
+        for (const field in fields) {
+            if (layout.names[slot] !== field) layout.learn(slot, field);
+            const before = lines.position;
+            lines.byte(separator);
+            if (this.encodeField(lines, layout, slot, fields[field])) separator = COMMA;
+            else {
+                lines.rewind(before);
+                this.dropped.push(field);
+            }
+            slot++;
         }
-        fieldSet += (fieldSet === '' ? '' : ',') + fieldKey + '=' + value;
+        if (separator === SPACE) {
+            lines.discardLine();
+            return 'no field InfluxDB can store';
+        }
+        lines.byte(SPACE);
+        this.encodeTime(lines, point.time);
+        return undefined;
     }
-    if (fieldSet === '') return { line: undefined, dropped: dropped ?? NOTHING_DROPPED, reason: 'no field InfluxDB can store' };
-    return { line: line + ' ' + fieldSet + ' ' + timestamp(time, precision), dropped: dropped ?? NOTHING_DROPPED };
+
+    private layoutOf(measurement: string): FieldLayout {
+        const version = this.fieldTypes?.version ?? 0;
+        let layout = this.layout;
+        if (layout === undefined || layout.measurement !== measurement) {
+            layout = this.layouts.get(measurement);
+            if (layout === undefined) {
+                // Measurements come from messages: a bound keeps a flow that invents names from growing this forever.
+                if (this.layouts.size >= MAX_CACHED_NAMES) this.layouts.clear();
+                layout = new FieldLayout(measurement, this.fieldTypes);
+                this.layouts.set(measurement, layout);
+            }
+            this.layout = layout;
+        }
+        if (layout.version !== version) layout.forget(version);
+        return layout;
+    }
+
+    /** `key=value` for the field in `slot`, or false when it must be left out (having written part of it). */
+    private encodeField(lines: LineBuffer, layout: FieldLayout, slot: number, value: unknown): boolean {
+        const key = layout.keys[slot];
+        if (key === null) return false;
+        switch (typeof value) {
+            case 'number': {
+                if (!Number.isFinite(value)) return false;
+                const integral = Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT;
+                const type = layout.typeFor(slot, integral && this.numbers === 'auto' ? 'integer' : 'float', integral);
+                if (type === undefined) return false;
+                lines.copy(key);
+                if (type === 'float') lines.ascii(String(value));
+                // Past 2^53 digits would be rounded (2^63 would print out of int64's range): BigInt prints the exact value.
+                else if (Number.isSafeInteger(value)) lines.integer(value);
+                else lines.ascii(String(BigInt(value)));
+                if (type === 'integer') lines.byte(LETTER_I);
+                return true;
+            }
+            case 'boolean':
+                if (layout.typeFor(slot, 'boolean', false) === undefined) return false;
+                lines.copy(key);
+                lines.copy(value ? TRUE : FALSE);
+                return true;
+            case 'string':
+                if (layout.typeFor(slot, 'string', false) === undefined) return false;
+                lines.copy(key);
+                lines.byte(QUOTE);
+                // A newline needs no escape inside quotes: influxd splits lines outside quoted strings only.
+                lines.text(STRING_SPECIAL.test(value) ? value.replace(/["\\]/g, '\\$&') : value);
+                lines.byte(QUOTE);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private encodeTime(lines: LineBuffer, time: number): void {
+        switch (this.precision) {
+            case 'ms':
+                lines.integer(Math.floor(time));
+                return;
+            case 's':
+                lines.integer(Math.floor(time / 1000));
+                return;
+            default: {
+                const unitsPerMs = UNITS_PER_MS[this.precision];
+                if (!Number.isInteger(time)) lines.ascii(subMillisecond(time, unitsPerMs));
+                else if (time === 0) lines.integer(0);
+                else {
+                    lines.integer(time);
+                    lines.ascii(UNIT_ZEROS[this.precision]);
+                }
+            }
+        }
+    }
+}
+
+/** One line of text for one point, with the same rules as PointEncoder (which a batch writer uses directly). */
+export function encodePoint(point: Point, precision: Precision, fieldTypes?: FieldTypes, numbers: NumberTyping = 'auto'): EncodedPoint {
+    const encoder = new PointEncoder(precision, fieldTypes, numbers);
+    const lines = new LineBuffer(256);
+    const reason = encoder.encode(lines, point);
+    const dropped = encoder.dropped.length === 0 ? NOTHING_DROPPED : encoder.dropped;
+    if (reason !== undefined) return { line: undefined, dropped, reason };
+    lines.endLine();
+    return { line: lines.take().bytes.toString('utf8'), dropped };
 }
 
 /**
- * The last series key encoded for a frozen tag set: a store fed one meter's readings encodes the
- * same measurement and tags again and again, and their escaping is most of a point's cost.
+ * What the encoder knows of a measurement's fields, by position in the fields object: messages of
+ * one kind carry the same fields in the same order, so the next point's field in a slot is the same
+ * name (one comparison) with the same escaped key and type — no map lookup, no escaping. A slot
+ * whose name differs learns the new one. The types are those of FieldTypes at `version`: when they
+ * change (seeded, learnt from a conflict, claimed by any encoder) every slot is learnt afresh.
  */
-let lastSeries: { measurement: string; tags: Readonly<Record<string, string>> | undefined; key: string } = { measurement: '', tags: undefined, key: '' };
+class FieldLayout {
+    /** The field name in each slot; its `key=` as bytes (null: a key InfluxDB cannot take); its type, if known. */
+    readonly names: string[] = [];
+    readonly keys: (Buffer | null)[] = [];
+    readonly types: (FieldType | undefined)[] = [];
+    version: number;
+
+    constructor(readonly measurement: string, private readonly fieldTypes: FieldTypes | undefined) {
+        this.version = fieldTypes?.version ?? 0;
+    }
+
+    learn(slot: number, field: string): void {
+        this.names[slot] = field;
+        const escaped = escapeFieldKey(field);
+        this.keys[slot] = escaped === undefined ? null : Buffer.from(escaped + '=');
+        this.types[slot] = this.fieldTypes?.get(this.measurement, field);
+    }
+
+    /** What a value of `type` is written as into the field in `slot` (see FieldTypes.claim); without FieldTypes, `type`. */
+    typeFor(slot: number, type: FieldType, integral: boolean): FieldType | undefined {
+        const known = this.types[slot];
+        if (known !== undefined) return typeAllowed(known, type, integral);
+        if (this.fieldTypes === undefined) return type;
+        const before = this.fieldTypes.version;
+        const allowed = this.fieldTypes.claim(this.measurement, this.names[slot], type, integral);
+        // The field's first value: its type is known from now on, in this slot and in any other that had this name.
+        if (this.fieldTypes.version !== before) this.forget(this.fieldTypes.version);
+        return allowed;
+    }
+
+    forget(version: number): void {
+        this.names.length = 0;
+        this.keys.length = 0;
+        this.types.length = 0;
+        this.version = version;
+    }
+}
+
+/** Bound on the measurements whose field layouts an encoder keeps. */
+const MAX_CACHED_NAMES = 1000;
 
 function seriesKey(measurement: string, tags: Readonly<Record<string, string>> | undefined): string | Refusal {
     const name = escapeMeasurement(measurement);
@@ -200,43 +407,6 @@ function tagPair(key: string, value: string | undefined): string | Refusal {
     return ',' + escapedKey + '=' + escapedValue;
 }
 
-/** The value as line protocol writes it, or undefined when it must be left out. */
-function fieldValue(value: unknown, types: Map<string, FieldType> | undefined, field: string, numbers: NumberTyping): string | undefined {
-    switch (typeof value) {
-        case 'number': {
-            if (!Number.isFinite(value)) return undefined;
-            const integral = Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT;
-            let type: FieldType = integral && numbers === 'auto' ? 'integer' : 'float';
-            if (types !== undefined) {
-                const known = types.get(field);
-                if (known === undefined) types.set(field, type);
-                else if (known === 'float') type = 'float';
-                // A field the server already holds as integer keeps taking whole numbers as integers.
-                else if (known === 'integer' && integral) type = 'integer';
-                else if (known !== type) return undefined;
-            }
-            if (type === 'float') return String(value);
-            // Past 2^53 String() rounds to 17 digits (2^63 would print out of int64's range): BigInt prints the exact value.
-            return Number.isSafeInteger(value) ? value + 'i' : BigInt(value) + 'i';
-        }
-        case 'boolean':
-            if (types !== undefined && !claims(types, field, 'boolean')) return undefined;
-            return value ? 'true' : 'false';
-        case 'string':
-            if (types !== undefined && !claims(types, field, 'string')) return undefined;
-            // A newline needs no escape inside quotes: influxd splits lines outside quoted strings only.
-            return STRING_SPECIAL.test(value) ? '"' + value.replace(/["\\]/g, '\\$&') + '"' : '"' + value + '"';
-        default:
-            return undefined;
-    }
-}
-
-function claims(types: Map<string, FieldType>, field: string, type: FieldType): boolean {
-    const known = types.get(field);
-    if (known === undefined) types.set(field, type);
-    return known === undefined || known === type;
-}
-
 function escapeMeasurement(name: string): string | Refusal {
     if (!MEASUREMENT_SPECIAL.test(name)) return name === '' ? new Refusal('empty measurement name') : name;
     if (name.startsWith('#')) return new Refusal(`measurement ${JSON.stringify(name)} starts with #, which InfluxDB reads as a comment line`);
@@ -267,18 +437,6 @@ function escapeFieldKey(key: string): string | undefined {
 
 const UNITS_PER_MS = { ns: 1_000_000, us: 1_000 } as const;
 const UNIT_ZEROS = { ns: '000000', us: '000' } as const;
-
-function timestamp(time: number, precision: Precision): string {
-    switch (precision) {
-        case 'ms':
-            return String(Math.floor(time));
-        case 's':
-            return String(Math.floor(time / 1000));
-        default:
-            if (Number.isInteger(time)) return time === 0 ? '0' : time + UNIT_ZEROS[precision];
-            return subMillisecond(time, UNITS_PER_MS[precision]);
-    }
-}
 
 /** Exact: ms × 1e6 exceeds 2^53, so the whole and fractional parts are scaled separately. */
 function subMillisecond(time: number, unitsPerMs: number): string {

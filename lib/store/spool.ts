@@ -20,8 +20,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface SpoolBatch {
-    /** Line protocol, lines separated by `\n`. */
-    readonly text: string;
+    /** Line protocol (UTF-8), lines separated by `\n`. */
+    readonly bytes: Buffer;
     readonly points: number;
 }
 
@@ -148,7 +148,7 @@ export class Spool {
         return this.heldPoints;
     }
 
-    /** Whether a batch of `payloadBytes` bytes of text would fit. */
+    /** Whether a batch of `payloadBytes` bytes of line protocol would fit. */
     fits(payloadBytes: number): boolean {
         return this.heldBytes + HEADER_BYTES + payloadBytes <= this.maxBytes;
     }
@@ -156,8 +156,8 @@ export class Spool {
     /** Writes the batch at the end of the spool; it is on disk (page cache) when this returns. */
     append(batch: SpoolBatch): void {
         this.assertOpen();
-        if (!(batch.points >= 1) || batch.text === '') throw new Error('a spool batch holds at least one point');
-        const payloadBytes = Buffer.byteLength(batch.text);
+        if (!(batch.points >= 1) || batch.bytes.length === 0) throw new Error('a spool batch holds at least one point');
+        const payloadBytes = batch.bytes.length;
         const recordBytes = HEADER_BYTES + payloadBytes;
         if (this.heldBytes + recordBytes > this.maxBytes) {
             throw new SpoolFullError(
@@ -166,7 +166,7 @@ export class Spool {
             );
         }
         const record = Buffer.allocUnsafe(recordBytes);
-        record.write(batch.text, HEADER_BYTES, 'utf8');
+        batch.bytes.copy(record, HEADER_BYTES);
         record.writeUInt32LE(payloadBytes, 0);
         record.writeUInt32LE(batch.points, 4);
         record.writeUInt32LE(crc32(record, HEADER_BYTES, recordBytes), 8);
@@ -268,7 +268,7 @@ export class Spool {
         const payloadBytes = header.readUInt32LE(0);
         const points = header.readUInt32LE(4);
         const payload = readExactly(this.readFd, payloadBytes, this.readOffset + HEADER_BYTES);
-        const head: Head = { batch: { text: payload.toString('utf8'), points }, recordBytes: HEADER_BYTES + payloadBytes };
+        const head: Head = { batch: { bytes: payload, points }, recordBytes: HEADER_BYTES + payloadBytes };
         if (crc32(payload, 0, payloadBytes) !== header.readUInt32LE(8)) {
             head.corrupt = new SpoolCorruptError(
                 `spool record at ${this.segmentPath(segment.seq)}:${this.readOffset} is corrupt (checksum mismatch): its ${points} points are lost`,

@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { encodePoint, FieldTypes, timeSpanOfLines, type Point } from '../../lib/store/line-protocol';
+import { FieldTypes, PointEncoder, timeSpanOfLines, type Point } from '../../lib/store/line-protocol';
 import { InfluxWriter, type RejectedLine, type WrittenBatch } from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
 import type { InfluxServer, InfluxServerSettings } from '../influx-server/config';
@@ -57,6 +57,7 @@ export = function (RED: NodeAPI) {
 
         const fieldTypes = new FieldTypes();
         const precision = settings.precision;
+        const encoder = new PointEncoder(precision, fieldTypes, settings.numbers);
         const messagePoints = new MessagePoints({ measurement: settings.measurement, topicTag: settings.topicTag, readFields, readTags });
         const writer = new InfluxWriter({
             url: server.url,
@@ -131,9 +132,10 @@ export = function (RED: NodeAPI) {
             refusing = false;
             if (!batch.replayed) return;
             replayedPoints += batch.points;
-            node.trace(RED._('influx-store.log.replayedBatch', { points: batch.points, first: firstLine(batch.text), last: lastLine(batch.text) }));
+            const text = batch.bytes.toString('utf8');
+            node.trace(RED._('influx-store.log.replayedBatch', { points: batch.points, first: firstLine(text), last: lastLine(text) }));
             if (database.retention !== undefined) {
-                const span = timeSpanOfLines(batch.text, precision);
+                const span = timeSpanOfLines(text, precision);
                 if (span !== undefined) {
                     replayedFrom = Math.min(replayedFrom, span.from);
                     replayedTo = Math.max(replayedTo, span.to);
@@ -172,16 +174,16 @@ export = function (RED: NodeAPI) {
 
         /** Encodes and queues one point of the message being handled. */
         function store(point: Point): void {
-            const encoded = encodePoint(point, precision, fieldTypes, settings.numbers);
-            if (encoded.dropped.length > 0) noteDropped(point, encoded.dropped);
-            if (encoded.line === undefined) {
+            const refusal = encoder.encode(writer.lines, point);
+            if (encoder.dropped.length > 0) noteDropped(point, encoder.dropped);
+            if (refusal !== undefined) {
                 invalidPoints++;
                 showStatus();
-                (failures ??= []).push(encoded.reason);
+                (failures ??= []).push(refusal);
                 return;
             }
             try {
-                writer.write(encoded.line);
+                writer.endLine();
             } catch (err) {
                 if (!(err instanceof SpoolFullError)) throw err;
                 refusing = true;

@@ -250,8 +250,8 @@ test('outage with a restart in the middle: every point lands exactly once, the s
     await current.writer.close();
     await spool.close();
 
-    const direct = runs.flatMap((run) => run.written.filter((b) => !b.replayed).flatMap((b) => seqsOf(b.text)));
-    const replayed = runs.flatMap((run) => run.written.filter((b) => b.replayed).flatMap((b) => seqsOf(b.text)));
+    const direct = runs.flatMap((run) => run.written.filter((b) => !b.replayed).flatMap((b) => seqsOf(b.bytes.toString())));
+    const replayed = runs.flatMap((run) => run.written.filter((b) => b.replayed).flatMap((b) => seqsOf(b.bytes.toString())));
     assert.ok(replayed.length >= TOTAL - 6000, `${replayed.length} points replayed`);
     assert.ok(replayed.every((seq, i) => i === 0 || seq > replayed[i - 1]), 'the spool replayed in arrival order');
     assert.deepEqual([...direct, ...replayed].sort((a, b) => a - b), Array.from({ length: TOTAL }, (_, i) => i), 'each point written once');
@@ -407,7 +407,7 @@ for (const fate of [204, 503]) {
             await waitFor(() => writer.counters.written === 40);
             const bodies = influx.requests.filter((r) => r.method === 'POST').map((r) => seqsOf(r.body)[0]);
             assert.deepEqual(bodies, fate === 204 ? [0, 10, 20, 30] : [0, 0, 10, 20, 30], 'each batch sent once more only if refused');
-            assert.deepEqual(written.flatMap((b) => seqsOf(b.text)), Array.from({ length: 40 }, (_, i) => i));
+            assert.deepEqual(written.flatMap((b) => seqsOf(b.bytes.toString())), Array.from({ length: 40 }, (_, i) => i));
             assert.equal(spool.batches, 0);
         } finally {
             await influx.close();
@@ -420,7 +420,7 @@ test('a spooled record the disk corrupted is reported and counted as failed; the
     try {
         const dir = path.join(workDir, 'spool', 'corrupt');
         const before = new Spool(dir, { segmentBytes: 200 });
-        for (let n = 0; n < 4; n++) before.append({ text: [0, 1].map((i) => seqLine('m', n * 2 + i)).join('\n'), points: 2 });
+        for (let n = 0; n < 4; n++) before.append({ bytes: Buffer.from([0, 1].map((i) => seqLine('m', n * 2 + i)).join('\n')), points: 2 });
         await before.close();
         const first = path.join(dir, fs.readdirSync(dir).filter((name) => name.endsWith('.seg')).sort()[0]);
         const bytes = fs.readFileSync(first);
@@ -432,7 +432,7 @@ test('a spooled record the disk corrupted is reported and counted as failed; the
         await waitFor(() => spool.batches === 0);
         assert.equal(errors.length, 1);
         assert.match(errors[0].message, /corrupt.*2 points are lost/);
-        assert.deepEqual(written.flatMap((b) => seqsOf(b.text)), [2, 3, 4, 5, 6, 7]);
+        assert.deepEqual(written.flatMap((b) => seqsOf(b.bytes.toString())), [2, 3, 4, 5, 6, 7]);
         assert.deepEqual(writer.counters, { queued: 0, written: 6, spooled: 0, failed: 2, refused: 0 });
     } finally {
         await influx.close();
@@ -451,7 +451,7 @@ test('close() gives up on a request InfluxDB does not answer and spools its batc
         await writer.close();
         assert.ok(Date.now() - start < 1000, `close took ${Date.now() - start} ms`);
         assert.equal(spool.points, 11, 'the batch in flight and the one in memory, in order');
-        assert.deepEqual(seqsOf(spool.peek()!.text), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert.deepEqual(seqsOf(spool.peek()!.bytes.toString()), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         assert.throws(() => writer.write(seqLine('m', 11)), /closed/);
     } finally {
         await influx.close();

@@ -270,7 +270,7 @@ describeOnEachRuntime('influx-store', () => {
         const { database, ids, flow } = await storeFlow({}, { manageRetention: true });
         const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
         const left = new Spool(path.join(workDir, 'userDir', 'energy-spool', ids.store));
-        left.append({ text: Array.from({ length: 120 }, (_, i) => `linky,meter=m1 PAPP=${i}i ${start + i * 30_000}`).join('\n'), points: 120 });
+        left.append({ bytes: Buffer.from(Array.from({ length: 120 }, (_, i) => `linky,meter=m1 PAPP=${i}i ${start + i * 30_000}`).join('\n')), points: 120 });
         await left.close();
         await helper.load([influxServer, influxStore], flow);
         const logs = collect(helper.getNode(ids.store), 'call:log');

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { encodePoint, FieldTypes, splitLines, type EncodedPoint, type Point, timeSpanOfLines } from '../../lib/store/line-protocol';
+import { LineBuffer } from '../../lib/store/line-buffer';
+import { encodePoint, FieldTypes, PointEncoder, splitLines, type EncodedPoint, type Point, timeSpanOfLines } from '../../lib/store/line-protocol';
 
 const T = 1_700_000_000_123;
 
@@ -172,38 +173,77 @@ test('splitLines splits like influxd: not inside quoted strings, not on escaped 
     assert.deepEqual(splitLines(''), []);
 });
 
-test('encodes simple points at well over a million per second (the store must not be the bottleneck)', (t) => {
-    const types = new FieldTypes();
-    const fields = [{ papp: 2840, iinst: 12.5 }, { papp: 2900, iinst: 13 }];
-    const tags = { meter: '021861348497' };
-    const count = 1_000_000;
-    let best = 0;
-    for (let round = 0; round < 3; round++) {
-        const start = process.hrtime.bigint();
-        let bytes = 0;
-        for (let i = 0; i < count; i++) bytes += encodePoint({ measurement: 'power', tags, fields: fields[i & 1], time: T + i }, 'ms', types).line!.length;
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        assert.ok(bytes > 0);
-        best = Math.max(best, count / seconds);
-    }
-    t.diagnostic(`encodePoint: ${Math.round(best).toLocaleString('en')} points/s`);
-    // A loose floor, for a loaded 2-core machine: the figure itself is in the diagnostic.
-    assert.ok(best > 300_000, `only ${Math.round(best)} points/s`);
+test('one PointEncoder reuses the series key of a frozen tag set, per measurement; unfrozen tags are encoded afresh', () => {
+    const encoder = new PointEncoder('ms');
+    const lines = new LineBuffer(16);
+    const encode = (point: Point): string | undefined => {
+        const reason = encoder.encode(lines, point);
+        if (reason !== undefined) return reason;
+        lines.endLine();
+        return undefined;
+    };
+    const tags = Object.freeze({ meter: '0218 6134', phase: 'L1' });
+    const mutable: Record<string, string> = { meter: 'a' };
+    assert.equal(encode({ measurement: 'm', tags, fields: { v: 1 }, time: T }), undefined);
+    assert.equal(encode({ measurement: 'm', tags, fields: { v: 2 }, time: T }), undefined);
+    assert.equal(encode({ measurement: 'other', tags, fields: { v: 3 }, time: T }), undefined);
+    assert.equal(encode({ measurement: 'm', tags: mutable, fields: { v: 4 }, time: T }), undefined);
+    mutable.meter = 'b';
+    assert.equal(encode({ measurement: 'm', tags: mutable, fields: { v: 5 }, time: T }), undefined);
+    assert.match(encode({ measurement: '#m', tags, fields: { v: 6 }, time: T })!, /starts with #/, 'a refused name is never served from the cache');
+    assert.equal(encode({ measurement: 'm', fields: { v: 7 }, time: T }), undefined);
+    assert.equal(encode({ measurement: 'm', fields: { v: 8 }, time: T }), undefined);
+    assert.equal(lines.take().bytes.toString(), [
+        'm,meter=0218\\ 6134,phase=L1 v=1i 1700000000123',
+        'm,meter=0218\\ 6134,phase=L1 v=2i 1700000000123',
+        'other,meter=0218\\ 6134,phase=L1 v=3i 1700000000123',
+        'm,meter=a v=4i 1700000000123',
+        'm,meter=b v=5i 1700000000123',
+        'm v=7i 1700000000123',
+        'm v=8i 1700000000123',
+    ].join('\n'));
 });
 
-test('a frozen tag set is encoded once and reused, per measurement; unfrozen tags are always encoded afresh', () => {
-    const tags = Object.freeze({ meter: '0218 6134', phase: 'L1' });
-    const a = encodePoint({ measurement: 'm', tags, fields: { v: 1 }, time: T }, 'ms');
-    const b = encodePoint({ measurement: 'm', tags, fields: { v: 2 }, time: T }, 'ms');
-    const c = encodePoint({ measurement: 'other', tags, fields: { v: 3 }, time: T }, 'ms');
-    assert.equal(a.line, 'm,meter=0218\\ 6134,phase=L1 v=1i 1700000000123');
-    assert.equal(b.line, 'm,meter=0218\\ 6134,phase=L1 v=2i 1700000000123');
-    assert.equal(c.line, 'other,meter=0218\\ 6134,phase=L1 v=3i 1700000000123');
-    const mutable: Record<string, string> = { meter: 'a' };
-    assert.equal(encodePoint({ measurement: 'm', tags: mutable, fields: { v: 1 }, time: T }, 'ms').line, 'm,meter=a v=1i 1700000000123');
-    mutable.meter = 'b';
-    assert.equal(encodePoint({ measurement: 'm', tags: mutable, fields: { v: 1 }, time: T }, 'ms').line, 'm,meter=b v=1i 1700000000123');
-    assert.equal(encodePoint({ measurement: '#m', tags, fields: { v: 1 }, time: T }, 'ms').line, undefined, 'a refused name is never served from the cache');
+test('PointEncoder: a refused point leaves no byte in the batch, and dropped names only the last point\'s fields', () => {
+    const encoder = new PointEncoder('ms');
+    const lines = new LineBuffer(8);
+    assert.equal(encoder.encode(lines, { measurement: 'm', fields: { a: 1, bad: NaN, b: 'x' }, time: T }), undefined);
+    assert.deepEqual(encoder.dropped, ['bad']);
+    lines.endLine();
+    assert.equal(encoder.encode(lines, { measurement: 'm', tags: { meter: 'l1' }, fields: { gone: null, nested: {} }, time: T }), 'no field InfluxDB can store');
+    assert.deepEqual(encoder.dropped, ['gone', 'nested']);
+    assert.match(encoder.encode(lines, { measurement: 'm', fields: { a: 1 }, time: 1e20 })!, /not a date/);
+    assert.deepEqual(encoder.dropped, []);
+    assert.equal(encoder.encode(lines, { measurement: 'm', fields: { bad: Infinity, a: 2 }, time: T + 1 }), undefined);
+    lines.endLine();
+    assert.equal(lines.lines, 2);
+    assert.equal(lines.take().bytes.toString(), 'm a=1i,b="x" 1700000000123\nm a=2i 1700000000124');
+});
+
+test('a batch of 2,000 points in one LineBuffer holds each point\'s line as encoded alone, for every kind of value and precision', () => {
+    const points: Point[] = [];
+    for (let i = 0; i < 2000; i++) {
+        points.push({
+            measurement: i % 3 === 0 ? 'énergie' : 'power',
+            tags: i % 5 === 0 ? undefined : { meter: `m${i % 7}`, site: 'Saint-Étienne' },
+            fields: { index: 2 ** 33 + i * 1_000_003, papp: i % 9000, neg: -i * 37, ratio: i / 7, on: i % 2 === 0, label: i % 11 === 0 ? 'a "b" \\ c' : 'HP' },
+            time: T + i * 1.25 - 500_000,
+        });
+    }
+    for (const precision of ['ns', 'us', 'ms', 's'] as const) {
+        const encoder = new PointEncoder(precision, new FieldTypes());
+        const lines = new LineBuffer(64);
+        const types = new FieldTypes();
+        const expected: string[] = [];
+        for (const point of points) {
+            assert.equal(encoder.encode(lines, point), undefined);
+            lines.endLine();
+            expected.push(encodePoint(point, precision, types).line!);
+        }
+        const taken = lines.take();
+        assert.equal(taken.lines, points.length);
+        assert.equal(taken.bytes.toString('utf8'), expected.join('\n'), precision);
+    }
 });
 
 test('timeSpanOfLines: the earliest and latest time of encoded lines, in ms, whatever the precision', () => {

@@ -24,7 +24,7 @@ async function reopen(spool: Spool, options?: ConstructorParameters<typeof Spool
 }
 
 function batch(n: number, points = 3): SpoolBatch {
-    return { text: Array.from({ length: points }, (_, i) => `m,batch=${n} seq=${n * 100 + i}i ${n * 100 + i}`).join('\n'), points };
+    return { bytes: Buffer.from(Array.from({ length: points }, (_, i) => `m,batch=${n} seq=${n * 100 + i}i ${n * 100 + i}`).join('\n')), points };
 }
 
 function segmentFiles(): string[] {
@@ -67,13 +67,14 @@ test('peek gives the oldest batch until it is acked; batches come back in append
     assert.throws(() => spool.ack(), /empty spool/);
 });
 
-test('size counts the bytes held, headers included; text survives as UTF-8', () => {
+test('size counts the bytes held, headers included; UTF-8 text survives byte for byte', () => {
     const spool = spoolAt();
     const text = 'énergie,compteur=Linky\\ ⚡ index=12i 1';
-    spool.append({ text, points: 1 });
+    spool.append({ bytes: Buffer.from(text), points: 1 });
     assert.equal(spool.size, 12 + Buffer.byteLength(text));
-    assert.deepEqual(spool.peek(), { text, points: 1 });
-    assert.throws(() => spool.append({ text: '', points: 0 }), /at least one point/);
+    assert.deepEqual(spool.peek(), { bytes: Buffer.from(text), points: 1 });
+    assert.equal(spool.peek()!.bytes.toString('utf8'), text);
+    assert.throws(() => spool.append({ bytes: Buffer.alloc(0), points: 0 }), /at least one point/);
 });
 
 test('a new Spool on the same directory continues where the last one stopped', async () => {
@@ -108,8 +109,8 @@ test('a torn last record (crash mid-append) is cut off at open; the records befo
 
     spool = spoolAt();
     assert.equal(spool.batches, 2);
-    assert.equal(spool.truncatedBytes, complete - 7 - (complete - (12 + Buffer.byteLength(batch(3).text))));
-    assert.equal(fs.statSync(file).size, complete - 12 - Buffer.byteLength(batch(3).text), 'the file was truncated to its last whole record');
+    assert.equal(spool.truncatedBytes, complete - 7 - (complete - (12 + batch(3).bytes.length)));
+    assert.equal(fs.statSync(file).size, complete - 12 - batch(3).bytes.length, 'the file was truncated to its last whole record');
     spool.append(batch(4));
     assert.deepEqual(drain(spool), [1, 2, 4].map((n) => batch(n)));
 });
@@ -144,10 +145,10 @@ test('a torn header, zero-filled blocks and a checksum mismatch at the end are c
 });
 
 test('the size bound: an append past maxBytes throws SpoolFullError and changes nothing', () => {
-    const recordBytes = 12 + Buffer.byteLength(batch(1).text);
+    const recordBytes = 12 + batch(1).bytes.length;
     const spool = spoolAt({ maxBytes: recordBytes * 3 + 5 });
     for (let n = 1; n <= 3; n++) spool.append(batch(n));
-    assert.equal(spool.fits(Buffer.byteLength(batch(4).text)), false);
+    assert.equal(spool.fits(batch(4).bytes.length), false);
     assert.throws(() => spool.append(batch(4)), (err: unknown) => err instanceof SpoolFullError && err.maxBytes === recordBytes * 3 + 5 && /spool full/.test(err.message));
     assert.equal(spool.batches, 3);
     assert.equal(spool.size, recordBytes * 3);
@@ -172,7 +173,7 @@ test('segments rotate at segmentBytes and are deleted once read; an empty spool 
     assert.deepEqual(left, files.slice(files.length - left.length), 'the oldest went first');
 
     spool = await reopen(spool, { segmentBytes: 1024 });
-    assert.deepEqual(drain(spool).map((b) => b.text), Array.from({ length: 20 }, (_, i) => batch(i + 21).text));
+    assert.deepEqual(drain(spool).map((b) => b.bytes.toString()), Array.from({ length: 20 }, (_, i) => batch(i + 21).bytes.toString()));
     assert.deepEqual(segmentFiles(), []);
     spool.append(batch(41));
     assert.equal(segmentFiles().length, 1, 'a new segment once needed');
