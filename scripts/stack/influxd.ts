@@ -6,7 +6,14 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { quoteIdentifier } from '../../lib/store/retention';
 import { answers, freePort, HOST, supervise } from './service';
+
+/** An InfluxDB user, sent with HTTP Basic authentication. */
+export interface InfluxCredentials {
+    username: string;
+    password: string;
+}
 
 export interface InfluxdOptions {
     /** Holds influxdb.conf, influxd.pid, meta/, data/ and wal/; created if missing, reused if not. */
@@ -17,6 +24,12 @@ export interface InfluxdOptions {
     continuousQueries?: boolean;
     /** Receives each line influxd writes (its log goes to stderr). */
     log?: (line: string) => void;
+    /**
+     * Turns authentication on (`auth-enabled`) with this admin user, created once influxd answers
+     * (InfluxDB 1.x takes the first admin user without credentials); kept when started again on
+     * the same folder with the same password.
+     */
+    auth?: InfluxCredentials;
 }
 
 export interface Influxd {
@@ -54,7 +67,7 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
 
 async function launch(options: InfluxdOptions, dataDir: string, pidFile: string, httpPort: number, rpcPort: number): Promise<Influxd> {
     const configFile = path.join(dataDir, 'influxdb.conf');
-    fs.writeFileSync(configFile, influxdConfig(dataDir, httpPort, rpcPort, options.continuousQueries ?? true));
+    fs.writeFileSync(configFile, influxdConfig(dataDir, httpPort, rpcPort, options.continuousQueries ?? true, options.auth !== undefined));
     const url = `http://${HOST}:${httpPort}`;
     const child = spawn('influxd', ['run', '-config', configFile, '-pidfile', pidFile], { stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -81,10 +94,26 @@ async function launch(options: InfluxdOptions, dataDir: string, pidFile: string,
         }
         throw err;
     }
+    if (options.auth !== undefined) {
+        const { username, password } = options.auth;
+        try {
+            // The credentials are ignored while no admin user exists, and authenticate it on a restart.
+            await influxQuery(url, undefined, `CREATE USER ${quoteIdentifier(username)} WITH PASSWORD ${influxString(password)} WITH ALL PRIVILEGES`, options.auth);
+        } catch (err) {
+            await supervised.stop();
+            // The first line only: the statement that follows holds the password.
+            throw describe(`did not create its admin user ${username}: ${(err as Error).message.split('\n')[0]}`);
+        }
+    }
     return { url, port: httpPort, host: HOST, pid: child.pid!, stop: supervised.stop };
 }
 
-function influxdConfig(dataDir: string, httpPort: number, rpcPort: number, continuousQueries: boolean): string {
+/** An InfluxQL string literal (a password in CREATE USER). */
+export function influxString(text: string): string {
+    return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function influxdConfig(dataDir: string, httpPort: number, rpcPort: number, continuousQueries: boolean, authEnabled: boolean): string {
     const dir = (name: string) => JSON.stringify(path.join(dataDir, name));
     return `# Written by scripts/stack/influxd.ts at each start: ports change from one run to the next.
 reporting-disabled = true
@@ -104,7 +133,7 @@ bind-address = "${HOST}:${rpcPort}"
 [http]
   enabled = true
   bind-address = "${HOST}:${httpPort}"
-  auth-enabled = false
+  auth-enabled = ${authEnabled}
   log-enabled = false
 
 [continuous_queries]
@@ -146,19 +175,23 @@ export interface InfluxStatementResult {
     series?: InfluxSeries[];
 }
 
-/** Runs InfluxQL (POST, so CREATE/DROP work too); throws on the first statement error. */
-export async function influxQuery(url: string, db: string | undefined, q: string): Promise<InfluxStatementResult[]> {
+/** Runs InfluxQL (POST, so CREATE/DROP work too), as `auth` when given; throws on the first statement error. */
+export async function influxQuery(url: string, db: string | undefined, q: string, auth?: InfluxCredentials): Promise<InfluxStatementResult[]> {
     const form = new URLSearchParams({ q });
     if (db !== undefined) form.set('db', db);
-    const res = await fetch(`${url}/query`, { method: 'POST', body: form });
+    const res = await fetch(`${url}/query`, { method: 'POST', body: form, headers: authorization(auth) });
     const body = (await res.json()) as { error?: string; results?: (InfluxStatementResult & { error?: string })[] };
     const error = body.error ?? body.results?.find((r) => r.error !== undefined)?.error;
     if (!res.ok || error !== undefined) throw new Error(`InfluxDB query failed (HTTP ${res.status}): ${error ?? 'no error text'}\n  ${q}`);
     return body.results ?? [];
 }
 
-/** Writes line protocol; timestamps are in `precision` units (InfluxDB's default: ns). */
-export async function influxWrite(url: string, db: string, lineProtocol: string, precision: 'ns' | 'u' | 'ms' | 's' = 'ns'): Promise<void> {
-    const res = await fetch(`${url}/write?${new URLSearchParams({ db, precision })}`, { method: 'POST', body: lineProtocol });
+/** Writes line protocol, as `auth` when given; timestamps are in `precision` units (InfluxDB's default: ns). */
+export async function influxWrite(url: string, db: string, lineProtocol: string, precision: 'ns' | 'u' | 'ms' | 's' = 'ns', auth?: InfluxCredentials): Promise<void> {
+    const res = await fetch(`${url}/write?${new URLSearchParams({ db, precision })}`, { method: 'POST', body: lineProtocol, headers: authorization(auth) });
     if (res.status !== 204) throw new Error(`InfluxDB write to ${db} failed (HTTP ${res.status}): ${(await res.text()).trim()}`);
+}
+
+function authorization(auth: InfluxCredentials | undefined): Record<string, string> {
+    return auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
 }
