@@ -63,7 +63,7 @@ export interface InfluxServer extends Node<InfluxServerCredentials> {
      * Resolves at once without managed retention.
      */
     rollUp(fromMs: number, toMs: number): Promise<void>;
-    /** Runs InfluxQL statements one by one; rejects with InfluxDB's error text. */
+    /** Runs InfluxQL statements one by one; rejects with an error naming the server (`InfluxDB host:port/database`) and the problem. */
     execute(statement: string): Promise<{ series?: { name: string; columns: string[]; values?: unknown[][] }[] }[]>;
 }
 

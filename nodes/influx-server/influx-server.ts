@@ -5,6 +5,7 @@
  * at start and retried until InfluxDB answers.
  */
 import { InfluxDB } from 'influx';
+import { RequestError } from 'influx/lib/src/pool';
 import type { NodeAPI, NodeDef } from 'node-red';
 import type { AvailablePolicies } from '../../lib/store/history-query';
 import { durationHours, quoteIdentifier, rollupStatements, ROLLUP_1H_POLICY, ROLLUP_1M_POLICY, setupStatements, type RetentionSettings } from '../../lib/store/retention';
@@ -23,6 +24,13 @@ const SETUP_RETRY_MAX_MS = 5 * 60_000;
 /** Queries are short; a server that does not answer within this is reported as down. */
 const QUERY_TIMEOUT_MS = 10_000;
 const HOUR_MS = 3_600_000;
+/**
+ * The client's pool takes a host that failed out of use for a while (up to 10 s): with a single
+ * host, the queries in that while fail with "No host available" instead of the reason, even once
+ * InfluxDB is back. A delay of 0 keeps it in use. With it, no retries: a host that does not answer
+ * would take three timeouts to report.
+ */
+const KEEP_HOST = { getDelay: () => 0, next: () => KEEP_HOST, reset: () => KEEP_HOST };
 
 export = function (RED: NodeAPI) {
     function InfluxServerNode(this: InfluxServer, def: InfluxServerDef) {
@@ -51,15 +59,30 @@ export = function (RED: NodeAPI) {
             port: settings.port,
             protocol: settings.tls ? 'https' : 'http',
             database: settings.database,
-            username: node.username,
+            // Not undefined: the client would fill in its default 'root' and send root:root. A username
+            // that is not a string is how it sends no credentials at all (its types omit that).
+            username: node.username ?? (null as unknown as string),
             password: node.password,
-            pool: { requestTimeout: QUERY_TIMEOUT_MS },
+            pool: { requestTimeout: QUERY_TIMEOUT_MS, backoff: KEEP_HOST, maxRetries: 0 },
         });
 
+        const serverName = `InfluxDB ${settings.host}:${settings.port}/${settings.database}`;
+
+        /** Why a query got no answer, plain words first; the statement when the answer is about it. */
+        function failureOf(err: Error, statement: string): string {
+            if (!(err instanceof RequestError)) return err.message;
+            const status = err.res.statusCode;
+            if (status === 401) return `${RED._(node.username === undefined ? 'influx-server.errors.credentialsNeeded' : 'influx-server.errors.credentialsRefused')} (${err.message})`;
+            if (status === 403) return `${RED._('influx-server.errors.forbidden')} (${err.message}) (${statement})`;
+            return `${err.message} (${statement})`;
+        }
+
         node.execute = async (statement) => {
-            const answer = (await node.client.queryRaw(statement, { method: 'POST', precision: 'ms' })) as { results?: StatementResult[]; error?: string };
+            const answer = (await node.client.queryRaw(statement, { method: 'POST', precision: 'ms' }).catch((err: Error) => {
+                throw new Error(`${serverName}: ${failureOf(err, statement)}`);
+            })) as { results?: StatementResult[]; error?: string };
             const error = answer.error ?? answer.results?.find((r) => r.error !== undefined)?.error;
-            if (error !== undefined) throw new Error(`InfluxDB ${settings.host}:${settings.port}/${settings.database}: ${error} (${statement})`);
+            if (error !== undefined) throw new Error(`${serverName}: ${error} (${statement})`);
             return answer.results ?? [];
         };
 
