@@ -162,7 +162,9 @@ export = function (RED: NodeAPI) {
         });
         writer.on('error', (err: Error) => {
             if (err instanceof SpoolFullError) refusing = true;
-            node.error(err.message);
+            // No input message caused it: a Catch node gets one saying where the store stands.
+            const message: NodeMessage = { topic: 'influx-store', payload: writer.stats, influxError: err.message };
+            node.error(err.message, message);
             showStatus();
         });
 

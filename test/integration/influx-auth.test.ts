@@ -191,6 +191,8 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         await helper.load([influxServer, influxStore, influxHistory], flow, credentials(WRONG_PASSWORD));
         const store = helper.getNode(ids.store);
         const errors = spied(store, 'call:error');
+        const caught: Msg[] = [];
+        helper.getNode(ids.caught).on('input', (msg: Msg) => caught.push(msg));
         for (const msg of points(from, range(0, 20))) store.receive(msg);
 
         const status = await statusMatching(store, (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
@@ -198,12 +200,19 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         await waitFor(() => errors.length > 0);
         const [reported] = errors[0] as [string];
         assert.match(reported, /^InfluxDB answered 401: authorization failed — check the username and password \(or token\) \(points are kept in the spool until this is fixed\)$/);
+        // No message caused it, yet a Catch node gets it, with the store's counters.
+        await waitFor(() => caught.length > 0);
+        const fromStore = caught[0];
+        assert.equal((fromStore.error as { source: { id: string } }).source.id, ids.store);
+        assert.equal(fromStore.influxError, reported);
+        assert.equal(fromStore.topic, 'influx-store');
+        assert.deepEqual(fromStore.payload, { queued: 0, written: 0, spooled: 20, failed: 0, refused: 0, state: 'misconfigured', lastError: reported.replace(' (points are kept in the spool until this is fixed)', '') });
         // influx-history, on the same server, answers with a catchable error.
-        const caughtNext = nextMessage(helper.getNode(ids.caught));
         helper.getNode(ids.history).receive({ payload: 'day' } as Msg);
-        const caught = (await caughtNext).error as { message: string; source: { id: string } };
-        assert.equal(caught.source.id, ids.history);
-        assert.match(caught.message, /authorization failed/);
+        await waitFor(() => caught.length > 1);
+        const fromHistory = caught[1].error as { message: string; source: { id: string } };
+        assert.equal(fromHistory.source.id, ids.history);
+        assert.match(fromHistory.message, /authorization failed/);
         await statusMatching(helper.getNode(ids.history), (s) => s.fill === 'red' && s.text === 'influx-history.status.failed');
         for (const text of [reported, JSON.stringify(caught)]) {
             assert.ok(!text.includes(WRONG_PASSWORD) && !text.includes(USER.password), `no password in: ${text}`);
