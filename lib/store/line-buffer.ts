@@ -15,14 +15,8 @@
 const NEWLINE = 0x0a;
 const MINUS = 0x2d;
 const ZERO = 0x30;
-/** "00" to "99", two bytes each. */
-const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
-
-/** Decimal digits of 0 ≤ value < 2^31, by comparisons rather than divisions. */
-function digitCount(value: number): number {
-    if (value < 100_000) return value < 100 ? (value < 10 ? 1 : 2) : value < 1000 ? 3 : value < 10_000 ? 4 : 5;
-    return value < 10_000_000 ? (value < 1_000_000 ? 6 : 7) : value < 100_000_000 ? 8 : value < 1_000_000_000 ? 9 : 10;
-}
+/** "0000" to "9999", four bytes each: four digits per division. */
+const DIGIT_QUADS = Uint8Array.from({ length: 40_000 }, (_, i) => ZERO + (Math.floor((i >> 2) / 10 ** (3 - (i & 3))) % 10));
 
 /** Below this many bytes a loop copies faster than a call into TypedArray.prototype.set. */
 const SHORT_COPY = 32;
@@ -131,35 +125,52 @@ export class LineBuffer {
             this.byte(MINUS);
             value = -value;
         }
-        // 16 digits cover 2^53; the divisions stay in 32-bit integers below 2^31.
         if (this.length + 16 > this.bytes.length) this.grow(16);
-        if (value < 2_147_483_648) {
-            this.smallDigits(value);
+        if (value < 100_000_000) {
+            this.upToEightDigits(value);
             return;
         }
-        const high = Math.floor(value / 100_000_000);
-        this.smallDigits(high);
-        this.paddedDigits(value - high * 100_000_000, 8);
-    }
-
-    private smallDigits(value: number): void {
-        this.paddedDigits(value, digitCount(value));
-    }
-
-    /** Two digits per division: half the work of one at a time. */
-    private paddedDigits(value: number, digits: number): void {
-        const bytes = this.bytes;
-        let at = this.length + digits;
-        this.length = at;
-        while (digits >= 2) {
-            const quotient = (value / 100) | 0;
-            const pair = (value - quotient * 100) * 2;
-            bytes[--at] = DIGIT_PAIRS[pair + 1];
-            bytes[--at] = DIGIT_PAIRS[pair];
-            value = quotient;
-            digits -= 2;
+        let high = Math.floor(value / 100_000_000);
+        let low = value - high * 100_000_000;
+        // Near 2^53 the quotient can round up to the next whole number.
+        if (low < 0) {
+            high--;
+            low += 100_000_000;
         }
-        if (digits === 1) bytes[--at] = ZERO + value;
+        this.upToEightDigits(high);
+        this.fourDigits((low / 10_000) | 0);
+        this.fourDigits(low % 10_000);
+    }
+
+    /** 0 ≤ value < 10^8; the divisions stay in 32-bit integers. */
+    private upToEightDigits(value: number): void {
+        if (value < 10_000) {
+            this.upToFourDigits(value);
+            return;
+        }
+        const high = (value / 10_000) | 0;
+        this.upToFourDigits(high);
+        this.fourDigits(value - high * 10_000);
+    }
+
+    private upToFourDigits(value: number): void {
+        const digits = value < 100 ? (value < 10 ? 1 : 2) : value < 1000 ? 3 : 4;
+        const bytes = this.bytes;
+        const from = value * 4 + 4 - digits;
+        for (let i = 0; i < digits; i++) bytes[this.length + i] = DIGIT_QUADS[from + i];
+        this.length += digits;
+    }
+
+    /** 0 ≤ value < 10^4, zero-padded. */
+    private fourDigits(value: number): void {
+        const bytes = this.bytes;
+        const at = this.length;
+        const from = value * 4;
+        bytes[at] = DIGIT_QUADS[from];
+        bytes[at + 1] = DIGIT_QUADS[from + 1];
+        bytes[at + 2] = DIGIT_QUADS[from + 2];
+        bytes[at + 3] = DIGIT_QUADS[from + 3];
+        this.length = at + 4;
     }
 
     private grow(needed: number): void {

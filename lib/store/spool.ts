@@ -18,6 +18,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 
 export interface SpoolBatch {
     /** Line protocol (UTF-8), lines separated by `\n`. */
@@ -389,19 +390,7 @@ function walkRecords(data: Buffer, start: number, checkPayloads: boolean): { end
     return { end: offset, batches, points };
 }
 
-const CRC_TABLE = (() => {
-    const table = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-        let c = n;
-        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-        table[n] = c;
-    }
-    return table;
-})();
-
-/** CRC-32 (IEEE), as zlib computes it; zlib.crc32 itself only exists from Node 20.15. */
+/** CRC-32 (IEEE) of bytes[start, end): zlib's, some ten times faster than a table in JS (it runs twice per spooled batch). */
 function crc32(bytes: Uint8Array, start: number, end: number): number {
-    let crc = -1;
-    for (let i = start; i < end; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-    return (crc ^ -1) >>> 0;
+    return zlib.crc32(bytes.subarray(start, end));
 }

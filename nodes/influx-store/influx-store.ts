@@ -225,8 +225,8 @@ export = function (RED: NodeAPI) {
 
         node.on('input', (msg: NodeMessageInFlow, _send, done) => {
             failures = undefined;
-            // The arrival time, taken first: a point without msg.timestamp is stamped with it, never with the write time.
-            const count = messagePoints.read(msg, Date.now(), store, notAPoint);
+            // A point without msg.timestamp is stamped now, as the message is handled, never with the write time.
+            const count = messagePoints.read(msg, store, notAPoint);
             // Filled by store() and notAPoint() during read(), which TypeScript's narrowing cannot see.
             const failed = failures as string[] | undefined;
             if (failed === undefined) {

@@ -7,7 +7,8 @@
  *   measurement  the element's, else msg.measurement, else the node's
  *   tags         msg.topic as the topic tag, then the tags property (msg.tags), then the element's
  *                tags: a later one wins for the same key; numbers and booleans become strings
- *   time         the element's timestamp, else msg.timestamp, else when the message arrived
+ *   time         the element's timestamp, else msg.timestamp, else when the message arrived (read
+ *                while it is handled, and only then: the clock costs more than the rest of a point)
  *
  * Runs for every message: the common case (one point, no extra tags) allocates the point alone.
  */
@@ -19,6 +20,8 @@ export interface MessagePointsOptions {
     topicTag: string;
     readFields: (msg: Record<string, unknown>) => unknown;
     readTags: (msg: Record<string, unknown>) => unknown;
+    /** Milliseconds since the epoch, for messages without a time; Date.now by default. */
+    clock?: () => number;
 }
 
 export class MessagePoints {
@@ -26,6 +29,7 @@ export class MessagePoints {
     private readonly topicTag: string;
     private readonly readFields: (msg: Record<string, unknown>) => unknown;
     private readonly readTags: (msg: Record<string, unknown>) => unknown;
+    private readonly clock: () => number;
     /** The tags of the last topic seen: a meter's messages share one object. */
     private lastTopic: string | undefined;
     private lastTopicTags: Readonly<Record<string, string>> | undefined;
@@ -35,26 +39,29 @@ export class MessagePoints {
         this.topicTag = options.topicTag;
         this.readFields = options.readFields;
         this.readTags = options.readTags;
+        this.clock = options.clock ?? Date.now;
     }
 
     /**
      * Calls `point` for each point of the message, in order, and `invalid` (with the element's
      * index in an array, else -1) for what cannot be a point. Returns how many elements there were.
      */
-    read(msg: Record<string, unknown>, arrivedAt: number, point: (p: Point) => void, invalid: (reason: string, index: number) => void): number {
+    read(msg: Record<string, unknown>, point: (p: Point) => void, invalid: (reason: string, index: number) => void): number {
         const value = this.readFields(msg);
         const messageTags = this.readTags(msg);
         if (!Array.isArray(value)) {
             const fields = fieldsOf(value);
             const measurement = this.measurementOf(msg.measurement);
-            const time = timeOf(msg.timestamp, arrivedAt);
+            const time = isMissing(msg.timestamp) ? this.clock() : timeOf(msg.timestamp);
             if (fields === undefined) invalid('no fields: the message has no value at the fields property', -1);
             else if (measurement === undefined) invalid('no measurement: set one on the node or in msg.measurement', -1);
             else if (Number.isNaN(time)) invalid(`msg.timestamp ${JSON.stringify(msg.timestamp)} is not a time`, -1);
             else point({ measurement, tags: this.tagsOf(msg.topic, messageTags, undefined), fields, time });
             return 1;
         }
-        const messageTime = timeOf(msg.timestamp, arrivedAt);
+        // One arrival time for every element without a time of its own (one clock read for many points).
+        const arrivedAt = this.clock();
+        const messageTime = isMissing(msg.timestamp) ? arrivedAt : timeOf(msg.timestamp);
         for (let index = 0; index < value.length; index++) {
             const element: unknown = value[index];
             if (!isPlainObject(element)) {
@@ -63,7 +70,7 @@ export class MessagePoints {
             }
             const fields = fieldsOf(element.fields ?? element.payload);
             const measurement = this.measurementOf(element.measurement ?? msg.measurement);
-            const time = element.timestamp === undefined ? messageTime : timeOf(element.timestamp, arrivedAt);
+            const time = element.timestamp === undefined ? messageTime : isMissing(element.timestamp) ? arrivedAt : timeOf(element.timestamp);
             if (fields === undefined) invalid('no fields: the element has neither fields nor payload', index);
             else if (measurement === undefined) invalid('no measurement: set one on the node, in msg.measurement or in the element', index);
             else if (Number.isNaN(time)) invalid(`timestamp ${JSON.stringify(element.timestamp ?? msg.timestamp)} is not a time`, index);
@@ -119,9 +126,12 @@ function fieldsOf(value: unknown): Readonly<Record<string, unknown>> | undefined
     }
 }
 
+function isMissing(time: unknown): time is undefined | null {
+    return time === undefined || time === null;
+}
+
 /** Milliseconds since the epoch: a number as is, a Date, or a date string; NaN when it is none. */
-function timeOf(value: unknown, arrivedAt: number): number {
-    if (value === undefined || value === null) return arrivedAt;
+function timeOf(value: unknown): number {
     if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
     if (value instanceof Date) return value.getTime();
     if (typeof value === 'string') return Date.parse(value);
