@@ -29,8 +29,9 @@
  *   influxdb out    its out node, one point per message, at most OUT_WINDOW in flight: unbounded,
  *                   thousands of concurrent requests exhaust influxd (reference §10)
  *
- * Rates are medians over the rounds; each round runs the variants in the order above, with every
- * database dropped and created again between rounds.
+ * Each round runs the variants in the order above, each from a collected heap, with every database
+ * dropped and created again between rounds. Rates are medians over the rounds; ratios are medians of
+ * each round's ratio.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -38,11 +39,13 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { FieldType, InfluxDB, type IPoint } from 'influx';
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { influxQuery, startInfluxd, type Influxd } from '../scripts/stack/influxd';
-import { median } from './stats';
+import { median, processCpuSeconds, stealSeconds } from './stats';
 import { NODE_RED_VERSION, RED, runtimeNodes, startEmbeddedNodeRed } from './embedded-node-red';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -69,6 +72,19 @@ interface RuntimeHooks {
 }
 
 const runtimeHooks = (RED as unknown as { hooks: RuntimeHooks }).hooks;
+
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
+
+/**
+ * Collects the heap, then reads the clock: what the previous variant, or building this one's
+ * messages, left for the collector would otherwise be collected on this variant's clock (it made
+ * the do-nothing rate swing from 240,000 to 480,000 messages/s between runs).
+ */
+function startClock(): number {
+    collectGarbage();
+    return performance.now();
+}
 
 const sink = { received: 0 };
 
@@ -183,7 +199,7 @@ function onePointMessages(): NodeMessage[] {
 async function doNothing(): Promise<Figure> {
     const messages = onePointMessages();
     sink.received = 0;
-    const start = performance.now();
+    const start = startClock();
     await feed('source-nothing', messages, { burst: BURST });
     // Deliveries are setImmediate callbacks, run in order: this turn comes after the last one.
     await nextTurn();
@@ -194,7 +210,7 @@ async function doNothing(): Promise<Figure> {
 /** The same through a function node that returns nothing: the kind of node the reference measured (46,000–78,000 msg/s). */
 async function doNothingFunction(): Promise<Figure> {
     const messages = onePointMessages();
-    const start = performance.now();
+    const start = startClock();
     await feed('source-function', messages, { burst: BURST });
     await nextTurn();
     return { points: MESSAGES, seconds: (performance.now() - start) / 1000 };
@@ -203,7 +219,7 @@ async function doNothingFunction(): Promise<Figure> {
 /** Two clocks: until influx-store has handled the last message (as do-nothing), and until its point is in InfluxDB. */
 async function storePerMessage(url: string): Promise<Figure & { handledSeconds: number }> {
     const messages = onePointMessages();
-    const start = performance.now();
+    const start = startClock();
     await feed('source-store', messages, { burst: BURST });
     await nextTurn();
     const handled = performance.now();
@@ -216,7 +232,7 @@ async function storeArrays(url: string): Promise<Figure> {
     for (let first = 0; first < POINTS; first += BATCH_POINTS) {
         messages.push({ topic: 'bench', payload: Array.from({ length: BATCH_POINTS }, (_, k) => ({ fields: fields(first + k), timestamp: FIRST_TIME + first + k })) });
     }
-    const start = performance.now();
+    const start = startClock();
     await feed('source-arrays', messages, { burst: 1 });
     const end = await landed(url, 'bench_arrays', POINTS);
     return { points: POINTS, seconds: (end - start) / 1000 };
@@ -235,7 +251,7 @@ async function rawPosts(influxd: Influxd): Promise<Figure> {
         req.end(body);
     });
     try {
-        const start = performance.now();
+        const start = startClock();
         for (const body of batches) await post(body);
         return { points: POINTS, seconds: (performance.now() - start) / 1000 };
     } finally {
@@ -254,7 +270,7 @@ async function clientWritePoints(influxd: Influxd): Promise<Figure> {
     for (let first = 0; first < POINTS; first += BATCH_POINTS) {
         batches.push(Array.from({ length: BATCH_POINTS }, (_, k) => ({ measurement: 'bench', tags: { meter: 'bench' }, fields: fields(first + k), timestamp: FIRST_TIME + first + k })));
     }
-    const start = performance.now();
+    const start = startClock();
     for (const batch of batches) await client.writePoints(batch, { precision: 'ms' });
     return { points: POINTS, seconds: (performance.now() - start) / 1000 };
 }
@@ -264,14 +280,14 @@ async function influxdbBatch(): Promise<Figure> {
     for (let first = 0; first < POINTS; first += BATCH_POINTS) {
         messages.push({ payload: Array.from({ length: BATCH_POINTS }, (_, k) => ({ measurement: 'bench', tags: { meter: 'bench' }, fields: fields(first + k), timestamp: FIRST_TIME + first + k })) });
     }
-    const start = performance.now();
+    const start = startClock();
     await feed('source-batch', messages, { window: BATCH_WINDOW, target: 'influxdb-batch' });
     return { points: POINTS, seconds: (performance.now() - start) / 1000 };
 }
 
 async function influxdbOut(): Promise<Figure> {
     const messages: NodeMessage[] = Array.from({ length: OUT_MESSAGES }, (_, i) => ({ payload: { ...fields(i), time: FIRST_TIME + i } }));
-    const start = performance.now();
+    const start = startClock();
     await feed('source-out', messages, { window: OUT_WINDOW, target: 'influxdb-out' });
     return { points: OUT_MESSAGES, seconds: (performance.now() - start) / 1000 };
 }
@@ -314,21 +330,27 @@ async function main(): Promise<void> {
             ['influxdbOut', 'bench_out', influxdbOut],
         ];
         const rates = Object.fromEntries([...variants.map(([name]) => name), 'storeHandled'].map((name) => [name, [] as number[]])) as Record<Rate, number[]>;
-        const note = (round: number, name: Rate, rate: number) => {
+        const storeLoad: CpuLoad[] = [];
+        const note = (round: number, name: Rate, rate: number, load?: CpuLoad) => {
             rates[name].push(rate);
-            console.log(`  round ${round}  ${name.padEnd(13)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} /s`);
+            console.log(`  round ${round}  ${name.padEnd(13)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} /s${load === undefined ? '' : `   ${describeLoad(load)}`}`);
         };
         for (let round = 1; round <= ROUNDS; round++) {
             for (const [name, database, run] of variants) {
+                const before = cpuTimes(influxd.pid);
                 const figure = await run();
+                const load = cpuLoad(before, cpuTimes(influxd.pid));
                 // A rate only counts if the data landed: every point, once.
                 if (database !== undefined) assert.equal(await countPoints(url, database), figure.points, `${name}: points in ${database}`);
-                if ('handledSeconds' in figure) note(round, 'storeHandled', figure.points / figure.handledSeconds);
-                note(round, name, figure.points / figure.seconds);
+                if ('handledSeconds' in figure) {
+                    note(round, 'storeHandled', figure.points / figure.handledSeconds);
+                    storeLoad.push(load);
+                }
+                note(round, name, figure.points / figure.seconds, load);
             }
             await recreateDatabases(url);
         }
-        report(Object.fromEntries(Object.entries(rates).map(([name, values]) => [name, median(values)])) as Record<Rate, number>, rates, influxVersion);
+        report(Object.fromEntries(Object.entries(rates).map(([name, values]) => [name, median(values)])) as Record<Rate, number>, rates, influxVersion, storeLoad);
     } finally {
         if (runtimeStarted) await RED.stop();
         await influxd?.stop();
@@ -336,12 +358,39 @@ async function main(): Promise<void> {
     }
 }
 
-function report(rate: Record<Rate, number>, rounds: Record<Rate, number[]>, influxVersion: string | null): void {
+/** CPU seconds so far: this process (Node-RED and the bench), influxd, and the machine's steal. */
+interface CpuTimes {
+    at: number;
+    node: number;
+    influxd: number;
+    steal: number;
+}
+
+/** The same, as cores busy on average over a variant's run. */
+type CpuLoad = Omit<CpuTimes, 'at'>;
+
+function cpuTimes(influxdPid: number): CpuTimes {
+    const own = process.cpuUsage();
+    return { at: performance.now(), node: (own.user + own.system) / 1e6, influxd: processCpuSeconds(influxdPid), steal: stealSeconds() };
+}
+
+function cpuLoad(before: CpuTimes, after: CpuTimes): CpuLoad {
+    const seconds = (after.at - before.at) / 1000;
+    return { node: (after.node - before.node) / seconds, influxd: (after.influxd - before.influxd) / seconds, steal: (after.steal - before.steal) / seconds };
+}
+
+function describeLoad(load: CpuLoad): string {
+    return `cores busy: this process ${load.node.toFixed(2)}, influxd ${load.influxd.toFixed(2)}, steal ${load.steal.toFixed(2)}`;
+}
+
+function report(rate: Record<Rate, number>, rounds: Record<Rate, number[]>, influxVersion: string | null, storeLoad: CpuLoad[]): void {
+    // Paired: a round's variants run back to back, so a machine whose speed drifts between rounds moves both alike.
+    const paired = (a: Rate, b: Rate) => round2(median(rounds[a].map((value, i) => value / rounds[b][i])));
     const ratio = {
-        storeToDoNothing: round2(rate.storeHandled / rate.doNothing),
-        storeToDoNothingFunction: round2(rate.storeHandled / rate.doNothingFunction),
-        storeToInfluxdbOut: round2(rate.store / rate.influxdbOut),
-        arraysToRaw: round2(rate.storeArrays / rate.raw),
+        storeToDoNothing: paired('storeHandled', 'doNothing'),
+        storeToDoNothingFunction: paired('storeHandled', 'doNothingFunction'),
+        storeToInfluxdbOut: paired('store', 'influxdbOut'),
+        arraysToRaw: paired('storeArrays', 'raw'),
     };
     const met = (key: keyof typeof TARGET) => (ratio[key] >= TARGET[key] ? 'met' : 'missed');
     const n = (x: number) => Math.round(x).toLocaleString('en-US').padStart(9);
@@ -357,6 +406,8 @@ function report(rate: Record<Rate, number>, rounds: Record<Rate, number[]>, infl
     console.log(`influx client     ${n(rate.client)} points/s  writePoints, ${BATCH_POINTS} points a call`);
     console.log(`influxdb batch    ${n(rate.influxdbBatch)} points/s  node-red-contrib-influxdb 0.7.0, ${BATCH_POINTS}-point messages, ${BATCH_WINDOW} in flight`);
     console.log(`influxdb out      ${n(rate.influxdbOut)} points/s  node-red-contrib-influxdb 0.7.0, one point per message, ${OUT_WINDOW} in flight`);
+    const load: CpuLoad = { node: median(storeLoad.map((l) => l.node)), influxd: median(storeLoad.map((l) => l.influxd)), steal: median(storeLoad.map((l) => l.steal)) };
+    console.log(`while influx-store took one-point messages (medians), ${describeLoad(load)}, of ${os.cpus().length}: influxd takes its share of the CPUs the runtime runs on; the do-nothing node has no such neighbour`);
     const rounded = (values: number[]) => values.map((v) => Math.round(v));
     console.log(JSON.stringify({
         bench: 'influx-store',
@@ -368,6 +419,7 @@ function report(rate: Record<Rate, number>, rounds: Record<Rate, number[]>, infl
         perSecond: Object.fromEntries(Object.entries(rate).map(([k, v]) => [k, Math.round(v)])),
         perRound: Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, rounded(v)])),
         ratio,
+        storeCoresBusy: { node: round2(load.node), influxd: round2(load.influxd), steal: round2(load.steal) },
         target: TARGET,
         met: (Object.keys(TARGET) as (keyof typeof TARGET)[]).every((key) => ratio[key] >= TARGET[key]),
     }));
