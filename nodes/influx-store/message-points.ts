@@ -55,13 +55,14 @@ export class MessagePoints {
             const time = isMissing(msg.timestamp) ? this.clock() : timeOf(msg.timestamp);
             if (fields === undefined) invalid('no fields: the message has no value at the fields property', -1);
             else if (measurement === undefined) invalid('no measurement: set one on the node or in msg.measurement', -1);
-            else if (Number.isNaN(time)) invalid(`msg.timestamp ${JSON.stringify(msg.timestamp)} is not a time`, -1);
+            else if (Number.isNaN(time)) invalid(`msg.timestamp ${describe(msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`, -1);
             else point({ measurement, tags: this.tagsOf(msg.topic, messageTags, undefined), fields, time });
             return 1;
         }
-        // One arrival time for every element without a time of its own (one clock read for many points).
-        const arrivedAt = this.clock();
-        const messageTime = isMissing(msg.timestamp) ? arrivedAt : timeOf(msg.timestamp);
+        // One arrival time for every element without a time of its own, read when the first one needs it.
+        let arrivedAt = NaN;
+        const arrival = (): number => (Number.isNaN(arrivedAt) ? (arrivedAt = this.clock()) : arrivedAt);
+        const messageTime = isMissing(msg.timestamp) ? undefined : timeOf(msg.timestamp);
         for (let index = 0; index < value.length; index++) {
             const element: unknown = value[index];
             if (!isPlainObject(element)) {
@@ -69,23 +70,23 @@ export class MessagePoints {
                 continue;
             }
             const fields = fieldsOf(element.fields ?? element.payload);
-            const measurement = this.measurementOf(element.measurement ?? msg.measurement);
-            const time = element.timestamp === undefined ? messageTime : isMissing(element.timestamp) ? arrivedAt : timeOf(element.timestamp);
+            const measurement = this.measurementOf(isName(element.measurement) ? element.measurement : msg.measurement);
+            const time = element.timestamp === undefined ? (messageTime ?? arrival()) : isMissing(element.timestamp) ? arrival() : timeOf(element.timestamp);
             if (fields === undefined) invalid('no fields: the element has neither fields nor payload', index);
             else if (measurement === undefined) invalid('no measurement: set one on the node, in msg.measurement or in the element', index);
-            else if (Number.isNaN(time)) invalid(`timestamp ${JSON.stringify(element.timestamp ?? msg.timestamp)} is not a time`, index);
+            else if (Number.isNaN(time)) invalid(`timestamp ${describe(element.timestamp ?? msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`, index);
             else point({ measurement, tags: this.tagsOf(msg.topic, messageTags, element.tags), fields, time });
         }
         return value.length;
     }
 
     private measurementOf(given: unknown): string | undefined {
-        if (typeof given === 'string' && given !== '') return given;
+        if (isName(given)) return given;
         return this.measurement === '' ? undefined : this.measurement;
     }
 
     private tagsOf(topic: unknown, messageTags: unknown, elementTags: unknown): Readonly<Record<string, string>> | undefined {
-        const topicValue = this.topicTag !== '' && (typeof topic === 'string' || typeof topic === 'number') ? String(topic) : '';
+        const topicValue = this.topicTag !== '' && (typeof topic === 'string' || (typeof topic === 'number' && Number.isFinite(topic))) ? String(topic) : '';
         if (!isPlainObject(messageTags) && !isPlainObject(elementTags)) {
             if (topicValue === '') return undefined;
             if (topicValue !== this.lastTopic) {
@@ -105,7 +106,7 @@ export class MessagePoints {
 
 function copyTags(into: Record<string, string>, from: unknown): void {
     if (!isPlainObject(from)) return;
-    for (const key in from) {
+    for (const key of Object.keys(from)) {
         const value = from[key];
         // A tag is text in InfluxDB: other values (objects, null) have no text to give it.
         if (typeof value === 'string') into[key] = value;
@@ -130,12 +131,36 @@ function isMissing(time: unknown): time is undefined | null {
     return time === undefined || time === null;
 }
 
-/** Milliseconds since the epoch: a number as is, a Date, or a date string; NaN when it is none. */
+function isName(value: unknown): value is string {
+    return typeof value === 'string' && value !== '';
+}
+
+/**
+ * A date and time as ISO 8601 writes them (date, or date and time with an optional offset). Date.parse
+ * alone would also take '12' (1 December 2001, local time): a mistyped time would be stored silently.
+ */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Milliseconds since the epoch: a number as is, a Date, or ISO-8601 text; NaN when it is none. */
 function timeOf(value: unknown): number {
     if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
     if (value instanceof Date) return value.getTime();
-    if (typeof value === 'string') return Date.parse(value);
+    if (typeof value === 'string') return ISO_8601.test(value) ? Date.parse(value) : NaN;
     return NaN;
+}
+
+/** A value as a reason shows it: JSON where it has one, its own text otherwise (NaN, an invalid Date, a BigInt). */
+function describe(value: unknown): string {
+    if (typeof value === 'string') return JSON.stringify(value);
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+    if (typeof value === 'object' && value !== null) {
+        try {
+            return JSON.stringify(value);
+        } catch {
+            return Object.prototype.toString.call(value);
+        }
+    }
+    return typeof value === 'bigint' ? `${value}n` : String(value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
