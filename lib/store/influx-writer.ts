@@ -140,6 +140,9 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     private readonly requestBase: http.RequestOptions;
     private readonly writePath: string;
     private readonly pingPath: string;
+    /** `InfluxDB host:port/database`, how errors name the server. */
+    private readonly serverName: string;
+    private readonly hasCredentials: boolean;
 
     /** The batch being filled: encoders write a line into it, `endLine()` makes it a queued point. */
     readonly lines = new LineBuffer();
@@ -194,6 +197,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         if (options.retentionPolicy) query.set('rp', options.retentionPolicy);
         this.writePath = `${prefix}/write?${query}`;
         this.pingPath = `${prefix}/ping`;
+        this.serverName = `InfluxDB ${base.host}${prefix}/${options.database}`;
+        this.hasCredentials = options.username !== undefined || options.password !== undefined;
 
         this.loop = this.run();
     }
@@ -449,7 +454,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         const answer = await this.request('POST', this.writePath, batch.bytes);
         const verdict = verdictOf(answer);
         if (verdict === 'written') return { kind: 'delivered', written: batch.points, rejected: [] };
-        if (verdict !== 'bad lines') return { kind: verdict, message: describe(answer) };
+        if (verdict !== 'bad lines') return { kind: verdict, message: this.describe(answer) };
         const result = { kind: 'delivered' as const, written: 0, rejected: [] as RejectedLine[] };
         return (await this.sortOut(splitLines(batch.bytes.toString('utf8')), answer, result)) ?? result;
     }
@@ -473,7 +478,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
                 result.written += half.length;
             } else if (verdict !== 'bad lines') {
                 // The whole batch is tried again later; the halves written so far are then rewritten.
-                return { kind: verdict, message: describe(answer) };
+                return { kind: verdict, message: this.describe(answer) };
             } else {
                 const stopped = await this.sortOut(half, answer, result);
                 if (stopped !== undefined) return stopped;
@@ -530,6 +535,17 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     }
 
     /** Emits 'stats' now, or at the end of the current interval if one was just emitted; close() emits the last. */
+    /** Why InfluxDB did not take a batch, naming the server, with what to do about the usual causes. */
+    private describe(answer: Answer): string {
+        if (answer.status === 0) return `${this.serverName} unreachable: ${answer.message}`;
+        const hint: Record<number, string> = {
+            401: this.hasCredentials ? 'check the username and password (or token)' : 'InfluxDB asks for credentials: set a username and password (or a token)',
+            403: 'the user may not write to this database',
+            404: 'create the database (or, on InfluxDB 2.x, the bucket and its v1 mapping)',
+        };
+        return `${this.serverName} answered ${answer.status}: ${answer.message}${hint[answer.status] === undefined ? '' : ` — ${hint[answer.status]}`}`;
+    }
+
     private statsChanged(): void {
         if (this.statsTimer !== undefined || this.closing !== undefined) return;
         const wait = Math.max(0, this.lastStatsAt + this.statsIntervalMs - Date.now());
@@ -560,16 +576,6 @@ function verdictOf(answer: Answer): 'written' | 'bad lines' | 'retry' | 'misconf
 function droppedAll(answer: Answer, lines: number): boolean {
     const dropped = /\bdropped=(\d+)$/.exec(answer.message);
     return dropped !== null && Number(dropped[1]) === lines;
-}
-
-function describe(answer: Answer): string {
-    if (answer.status === 0) return `InfluxDB unreachable: ${answer.message}`;
-    const hint: Record<number, string> = {
-        401: 'check the username and password (or token)',
-        403: 'the user may not write to this database',
-        404: 'create the database (or, on InfluxDB 2.x, the bucket and its v1 mapping)',
-    };
-    return `InfluxDB answered ${answer.status}: ${answer.message}${hint[answer.status] === undefined ? '' : ` — ${hint[answer.status]}`}`;
 }
 
 /** InfluxDB 1.x answers {"error": "..."}, 2.x {"code": ..., "message": "..."}. */

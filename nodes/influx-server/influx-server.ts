@@ -53,7 +53,8 @@ export = function (RED: NodeAPI) {
         // InfluxDB 2.x takes any user name with a token as the password: a password alone still authenticates.
         node.username = credentials.username || (node.password === undefined ? undefined : '');
         // An IPv6 address goes in brackets in a URL.
-        node.url = `${settings.tls ? 'https' : 'http'}://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;
+        const hostPort = `${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;
+        node.url = `${settings.tls ? 'https' : 'http'}://${hostPort}`;
         node.client = new InfluxDB({
             host: settings.host,
             port: settings.port,
@@ -66,7 +67,7 @@ export = function (RED: NodeAPI) {
             pool: { requestTimeout: QUERY_TIMEOUT_MS, backoff: KEEP_HOST, maxRetries: 0 },
         });
 
-        const serverName = `InfluxDB ${settings.host}:${settings.port}/${settings.database}`;
+        const serverName = `InfluxDB ${hostPort}/${settings.database}`;
 
         /** Why a query got no answer, plain words first; the statement when the answer is about it. */
         function failureOf(err: Error, statement: string): string {

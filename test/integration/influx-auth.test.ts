@@ -199,7 +199,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         assert.equal(status.shape, 'ring');
         await waitFor(() => errors.length > 0);
         const [reported] = errors[0] as [string];
-        assert.match(reported, /^InfluxDB answered 401: authorization failed — check the username and password \(or token\) \(points are kept in the spool until this is fixed\)$/);
+        assert.equal(reported, `InfluxDB ${new URL(influxd.url).host}/${database} answered 401: authorization failed — check the username and password (or token) (points are kept in the spool until this is fixed)`);
         // No message caused it, yet a Catch node gets it, with the store's counters.
         await waitFor(() => caught.length > 0);
         const fromStore = caught[0];
@@ -241,6 +241,25 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         const emptied = new Spool(spoolDir);
         assert.equal(emptied.points, 0);
         await emptied.close();
+    });
+
+    test('no credentials at all: the store says InfluxDB asks for them, and keeps the points', async () => {
+        const { database, ids, flow } = await authFlow();
+        await helper.load([influxServer, influxStore, influxHistory], flow);
+        const store = helper.getNode(ids.store);
+        const errors = spied(store, 'call:error');
+        for (const msg of points(T0, range(0, 3))) store.receive(msg);
+        await statusMatching(store, (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
+        await waitFor(() => errors.length > 0);
+        assert.equal(errors[0][0], `InfluxDB ${new URL(influxd.url).host}/${database} answered 401: unable to parse authentication credentials`
+            + ' — InfluxDB asks for credentials: set a username and password (or a token) (points are kept in the spool until this is fixed)');
+        await helper.unload();
+        const spool = new Spool(path.join(userDir, 'energy-spool', ids.store));
+        try {
+            assert.equal(spool.points, 3);
+        } finally {
+            await spool.close();
+        }
     });
 
     test('deployed as the editor does, the credentials are not in the flows and the password is never given out', async () => {
