@@ -23,6 +23,7 @@ import * as https from 'node:https';
 import { LineBuffer } from './line-buffer';
 import { splitLines, type Precision } from './line-protocol';
 import { SpoolCorruptError, SpoolFullError, type Spool, type SpoolBatch } from './spool';
+import { tlsProblemOf, type TlsProblem } from './tls-problems';
 
 export interface InfluxWriterOptions {
     /** `http(s)://host:port`, with a path prefix when InfluxDB sits behind a reverse proxy. */
@@ -109,9 +110,13 @@ const PRECISION_PARAMETER: Record<Precision, string> = { ns: 'ns', us: 'u', ms: 
 const MAX_MESSAGE_BYTES = 4096;
 
 interface Answer {
-    /** 0 when no HTTP answer came (connection refused, reset, timeout). */
+    /** 0 when no HTTP answer came (connection refused, reset, timeout, a TLS handshake that failed). */
     status: number;
     message: string;
+    /** Without an answer: Node's error code (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT…). */
+    code?: string;
+    /** The body was InfluxDB's JSON error, not a proxy's page or a TLS port's plain-text refusal. */
+    fromInflux?: boolean;
 }
 
 type Outcome =
@@ -508,7 +513,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
                     resolve(this.request(method, path, payload, true));
                     return;
                 }
-                settle({ status: 0, message: err.message });
+                // OpenSSL's messages end with a newline.
+                settle({ status: 0, message: err.message.trim(), code: err.code });
             };
             const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)), this.requestTimeoutMs);
             req.on('error', fail);
@@ -524,7 +530,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
                 res.on('close', () => {
                     if (!res.complete) fail(new Error('the connection closed in the middle of the answer'));
                 });
-                res.on('end', () => settle({ status: res.statusCode ?? 0, message: errorText(Buffer.concat(chunks).toString('utf8'), res) }));
+                res.on('end', () => settle({ status: res.statusCode ?? 0, ...errorText(Buffer.concat(chunks).toString('utf8'), res) }));
             });
             req.end(payload);
         });
@@ -537,7 +543,10 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     /** Emits 'stats' now, or at the end of the current interval if one was just emitted; close() emits the last. */
     /** Why InfluxDB did not take a batch, naming the server, with what to do about the usual causes. */
     private describe(answer: Answer): string {
-        if (answer.status === 0) return `${this.serverName} unreachable: ${answer.message}`;
+        const tlsProblem = tlsProblemOf(answer);
+        const advice = tlsProblem === undefined ? '' : ` — ${TLS_ADVICE[tlsProblem]}`;
+        if (answer.status === 0) return `${this.serverName} unreachable: ${answer.message}${advice}`;
+        if (tlsProblem !== undefined) return `${this.serverName} answered ${answer.status}: ${answer.message}${advice}`;
         const hint: Record<number, string> = {
             401: this.hasCredentials ? 'check the username and password (or token)' : 'InfluxDB asks for credentials: set a username and password (or a token)',
             403: 'the user may not write to this database',
@@ -562,11 +571,22 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
 function verdictOf(answer: Answer): 'written' | 'bad lines' | 'retry' | 'misconfigured' {
     const { status } = answer;
     if (status >= 200 && status < 300) return 'written';
-    if (status === 0 || status >= 500 || status === 408 || status === 429) return 'retry';
+    // A certificate not trusted, or TLS against a plain-http port: no retry will fix the settings.
+    if (status === 0) return tlsProblemOf(answer) === undefined ? 'retry' : 'misconfigured';
+    if (status >= 500 || status === 408 || status === 429) return 'retry';
     // Wrong credentials, no such database (or bucket), or a redirect to another URL: the user must act.
     if (status === 401 || status === 403 || status === 404 || status < 400) return 'misconfigured';
-    return 'bad lines';
+    // Only InfluxDB's own refusal is about the points: influxd's TLS port answers plain http with a
+    // text 400 ("Client sent an HTTP request to an HTTPS server"), which would reject every point.
+    return answer.fromInflux ? 'bad lines' : 'misconfigured';
 }
+
+/** What the user must do about a TLS setting, in the words of an error message. */
+const TLS_ADVICE: Record<TlsProblem, string> = {
+    'untrusted certificate': "the server's certificate is not trusted: give the influx-server a TLS configuration with its CA (or the certificate itself)",
+    'not tls': 'InfluxDB does not speak TLS on this port: turn TLS off',
+    'tls expected': 'InfluxDB expects TLS on this port: turn TLS on',
+};
 
 /**
  * InfluxDB 1.x counts the points it dropped for a type conflict or an invalid name ("partial
@@ -579,13 +599,13 @@ function droppedAll(answer: Answer, lines: number): boolean {
 }
 
 /** InfluxDB 1.x answers {"error": "..."}, 2.x {"code": ..., "message": "..."}. */
-function errorText(body: string, res: http.IncomingMessage): string {
+function errorText(body: string, res: http.IncomingMessage): { message: string; fromInflux: boolean } {
     try {
         const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
         const text = parsed.error ?? parsed.message;
-        if (typeof text === 'string') return text;
+        if (typeof text === 'string') return { message: text, fromInflux: true };
     } catch {
-        // not JSON: a proxy's page, or nothing
+        // not JSON: a proxy's page, influxd's TLS port refusing plain http, or nothing
     }
-    return body.trim().slice(0, 300) || res.statusMessage || '';
+    return { message: body.trim().slice(0, 300) || res.statusMessage || '', fromInflux: false };
 }

@@ -2,6 +2,7 @@
  * The `influx-server` properties as saved in a flow file, checked and turned into typed settings,
  * and what the config node offers the nodes that use it (a file with `export =` cannot export types).
  */
+import type * as https from 'node:https';
 import type { InfluxDB } from 'influx';
 import type { Node } from 'node-red';
 import type { AvailablePolicies } from '../../lib/store/history-query';
@@ -15,6 +16,8 @@ export interface InfluxServerProperties {
     port?: string | number;
     database?: string;
     tls?: boolean | string;
+    /** The id of a core `tls-config` node. */
+    tlsConfig?: string;
     retentionPolicy?: string;
     version?: string;
     manageRetention?: boolean | string;
@@ -35,6 +38,8 @@ export interface InfluxServerSettings {
     port: number;
     database: string;
     tls: boolean;
+    /** With TLS, the id of the `tls-config` node https takes its options from; undefined for Node.js's own trust (its CAs, NODE_EXTRA_CA_CERTS). */
+    tlsConfig: string | undefined;
     /** The policy points are written to and raw points read from; undefined for the database's default. */
     retentionPolicy: string | undefined;
     version: InfluxVersion;
@@ -49,6 +54,11 @@ export interface InfluxServer extends Node<InfluxServerCredentials> {
     configError: string | undefined;
     /** `http(s)://host:port` */
     url: string;
+    /**
+     * What the `tls-config` node gives https (CA, client certificate, whether the server's
+     * certificate is verified); undefined without one, or without TLS.
+     */
+    tlsOptions: https.RequestOptions | undefined;
     username: string | undefined;
     password: string | undefined;
     /** The `influx` client, for queries and database management (writes go through InfluxWriter). */
@@ -86,11 +96,13 @@ export function parseInfluxServer(p: InfluxServerProperties): InfluxServerSettin
     if (manageRetention && retentionPolicy !== undefined && retentionPolicy !== RAW_POLICY) {
         throw new ConfigError('influx-server.errors.policyManaged', 'retentionPolicy', p.retentionPolicy);
     }
+    const tls = p.tls === true || p.tls === 'true';
     return {
         host,
         port,
         database,
-        tls: p.tls === true || p.tls === 'true',
+        tls,
+        tlsConfig: tls ? (p.tlsConfig ?? '').trim() || undefined : undefined,
         retentionPolicy: manageRetention ? RAW_POLICY : retentionPolicy,
         version: version as InfluxVersion,
         retention: manageRetention

@@ -1,17 +1,36 @@
 /**
  * `influx-server`: the connection to one InfluxDB database, shared by the influx-store and
- * influx-history nodes: its URL and credentials, an `influx` client for queries, and, when asked,
- * the retention layout of lib/store/retention (database, policies, continuous queries), set up
- * at start and retried until InfluxDB answers.
+ * influx-history nodes: its URL, credentials and TLS options (from a core `tls-config` node), an
+ * `influx` client for queries, and, when asked, the retention layout of lib/store/retention
+ * (database, policies, continuous queries), set up at start and retried until InfluxDB answers.
  */
+import type * as https from 'node:https';
 import { InfluxDB } from 'influx';
 import { RequestError } from 'influx/lib/src/pool';
-import type { NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { AvailablePolicies } from '../../lib/store/history-query';
 import { durationHours, quoteIdentifier, rollupStatements, ROLLUP_1H_POLICY, ROLLUP_1M_POLICY, setupStatements, type RetentionSettings } from '../../lib/store/retention';
+import { tlsProblemOf, type TlsProblem } from '../../lib/store/tls-problems';
 import { ConfigError, parseInfluxServer, type InfluxServer, type InfluxServerCredentials, type InfluxServerProperties } from './config';
 
 type InfluxServerDef = NodeDef & InfluxServerProperties;
+
+/** The core `tls-config` node (@node-red/nodes core/network/05-tls.js), as far as this node uses it. */
+interface TlsConfigNode extends Node {
+    /** False when it could not read its certificate files: it has said why with its own error. */
+    valid: boolean;
+    /**
+     * Fills `opts` with its CA, certificate, key and passphrase (when valid), servername, ALPN
+     * protocol, and `rejectUnauthorized` from its "verify server certificate" box; returns `opts`.
+     */
+    addTLSOptions(opts: https.RequestOptions): https.RequestOptions;
+}
+
+const TLS_PROBLEM_KEYS: Record<TlsProblem, string> = {
+    'untrusted certificate': 'influx-server.errors.certificateUntrusted',
+    'not tls': 'influx-server.errors.notTls',
+    'tls expected': 'influx-server.errors.httpsExpected',
+};
 
 interface StatementResult {
     error?: string;
@@ -37,8 +56,19 @@ export = function (RED: NodeAPI) {
         RED.nodes.createNode(this, def);
         const node = this;
 
+        /** The options https takes from the tls-config node `id`; a ConfigError when there is no such node or it could not read its files. */
+        function tlsOptionsOf(id: string): https.RequestOptions {
+            const tlsConfig = RED.nodes.getNode(id) as TlsConfigNode | null;
+            if (tlsConfig === null || tlsConfig.type !== 'tls-config') throw new ConfigError('influx-server.errors.tlsConfig', 'tlsConfig', id);
+            // Without its files it would still give rejectUnauthorized, and every request would fail on the certificate instead.
+            if (!tlsConfig.valid) throw new ConfigError('influx-server.errors.tlsConfigInvalid', 'tlsConfig', id);
+            return tlsConfig.addTLSOptions({});
+        }
+
         try {
-            node.settings = parseInfluxServer(def);
+            const parsed = parseInfluxServer(def);
+            node.tlsOptions = parsed.tlsConfig === undefined ? undefined : tlsOptionsOf(parsed.tlsConfig);
+            node.settings = parsed;
         } catch (err) {
             if (!(err instanceof ConfigError)) throw err;
             node.configError = RED._(err.key, { value: String(err.value) });
@@ -64,6 +94,7 @@ export = function (RED: NodeAPI) {
             // that is not a string is how it sends no credentials at all (its types omit that).
             username: node.username ?? (null as unknown as string),
             password: node.password,
+            options: node.tlsOptions,
             pool: { requestTimeout: QUERY_TIMEOUT_MS, backoff: KEEP_HOST, maxRetries: 0 },
         });
 
@@ -71,8 +102,10 @@ export = function (RED: NodeAPI) {
 
         /** Why a query got no answer, plain words first; the statement when the answer is about it. */
         function failureOf(err: Error, statement: string): string {
+            const status = err instanceof RequestError ? err.res.statusCode : undefined;
+            const tlsProblem = tlsProblemOf({ code: (err as NodeJS.ErrnoException).code, message: err.message, status });
+            if (tlsProblem !== undefined) return `${RED._(TLS_PROBLEM_KEYS[tlsProblem])} (${err.message.trim()})`;
             if (!(err instanceof RequestError)) return err.message;
-            const status = err.res.statusCode;
             if (status === 401) return `${RED._(node.username === undefined ? 'influx-server.errors.credentialsNeeded' : 'influx-server.errors.credentialsRefused')} (${err.message})`;
             if (status === 403) return `${RED._('influx-server.errors.forbidden')} (${err.message}) (${statement})`;
             return `${err.message} (${statement})`;

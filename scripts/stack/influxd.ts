@@ -1,18 +1,33 @@
 /**
  * A private InfluxDB 1.x server for the demo and the integration tests: its own config, data and
- * ports under one folder, loopback only, stopped by whoever started it. Starting again on the same
- * folder reopens the same databases (the demo runs twice in a row on one data folder).
+ * ports under one folder, loopback only, over http or https, stopped by whoever started it.
+ * Starting again on the same folder reopens the same databases (the demo runs twice in a row on
+ * one data folder).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { quoteIdentifier } from '../../lib/store/retention';
-import { answers, freePort, HOST, supervise } from './service';
+import { freePort, HOST, supervise } from './service';
 
 /** An InfluxDB user, sent with HTTP Basic authentication. */
 export interface InfluxCredentials {
     username: string;
     password: string;
+}
+
+/** PEM files. */
+export interface InfluxdHttps {
+    /** The certificate influxd serves (for 127.0.0.1: an IP subject alternative name) and its key. */
+    certificate: string;
+    privateKey: string;
+    /**
+     * The CA certificate that signed `certificate` (`certificate` itself when self-signed): the
+     * readiness probe and influxQuery/influxWrite trust it for this server's URL.
+     */
+    ca: string;
 }
 
 export interface InfluxdOptions {
@@ -30,6 +45,8 @@ export interface InfluxdOptions {
      * the same folder with the same password.
      */
     auth?: InfluxCredentials;
+    /** Serves https instead of http (`https-enabled`); the URL is then `https://…`. */
+    https?: InfluxdHttps;
 }
 
 export interface Influxd {
@@ -42,6 +59,8 @@ export interface Influxd {
 }
 
 const READY_TIMEOUT_MS = 20_000;
+/** How long the readiness probe waits for one answer. */
+const PROBE_TIMEOUT_MS = 2000;
 const STOP_GRACE_MS = 10_000;
 /** How much of influxd's output is kept for error messages. */
 const OUTPUT_TAIL_CHARS = 4000;
@@ -67,8 +86,9 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
 
 async function launch(options: InfluxdOptions, dataDir: string, pidFile: string, httpPort: number, rpcPort: number): Promise<Influxd> {
     const configFile = path.join(dataDir, 'influxdb.conf');
-    fs.writeFileSync(configFile, influxdConfig(dataDir, httpPort, rpcPort, options.continuousQueries ?? true, options.auth !== undefined));
-    const url = `http://${HOST}:${httpPort}`;
+    fs.writeFileSync(configFile, influxdConfig(dataDir, httpPort, rpcPort, options.continuousQueries ?? true, options.auth !== undefined, options.https));
+    const url = `${options.https === undefined ? 'http' : 'https'}://${HOST}:${httpPort}`;
+    if (options.https !== undefined) trustedCas.set(url, fs.readFileSync(options.https.ca));
     const child = spawn('influxd', ['run', '-config', configFile, '-pidfile', pidFile], { stdio: ['ignore', 'pipe', 'pipe'] });
 
     let outputTail = '';
@@ -85,10 +105,25 @@ async function launch(options: InfluxdOptions, dataDir: string, pidFile: string,
     child.stderr.on('data', onOutput);
 
     const supervised = supervise(child, 'SIGTERM', STOP_GRACE_MS);
+    const stop = async () => {
+        await supervised.stop();
+        trustedCas.delete(url);
+    };
+    /** Why the readiness probe's last GET /ping failed: over https, a CA that does not trust the certificate shows here. */
+    let probeFailure = '';
+    const pinged = async () => {
+        try {
+            return (await exchange('GET', `${url}/ping`, undefined, {}, PROBE_TIMEOUT_MS)).status === 204;
+        } catch (err) {
+            probeFailure = (err as Error).message;
+            return false;
+        }
+    };
     const describe = (reason: string) => new Error(`influxd ${reason} (config ${configFile})\n--- influxd output (tail) ---\n${outputTail.trim()}`);
     try {
-        await supervised.waitUntil(() => answers(`${url}/ping`, 204), READY_TIMEOUT_MS, describe);
+        await supervised.waitUntil(pinged, READY_TIMEOUT_MS, (reason) => describe(`${reason} (last GET /ping: ${probeFailure || 'no answer'})`));
     } catch (err) {
+        trustedCas.delete(url);
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
             throw new Error('influxd (InfluxDB 1.x) is not on the PATH: install it with `apt-get install influxdb` (bash scripts/test.sh does so on Debian)');
         }
@@ -100,12 +135,12 @@ async function launch(options: InfluxdOptions, dataDir: string, pidFile: string,
             // The credentials are ignored while no admin user exists, and authenticate it on a restart.
             await influxQuery(url, undefined, `CREATE USER ${quoteIdentifier(username)} WITH PASSWORD ${influxString(password)} WITH ALL PRIVILEGES`, options.auth);
         } catch (err) {
-            await supervised.stop();
+            await stop();
             // The first line only: the statement that follows holds the password.
             throw describe(`did not create its admin user ${username}: ${(err as Error).message.split('\n')[0]}`);
         }
     }
-    return { url, port: httpPort, host: HOST, pid: child.pid!, stop: supervised.stop };
+    return { url, port: httpPort, host: HOST, pid: child.pid!, stop };
 }
 
 /** An InfluxQL string literal (a password in CREATE USER). */
@@ -113,8 +148,13 @@ export function influxString(text: string): string {
     return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-function influxdConfig(dataDir: string, httpPort: number, rpcPort: number, continuousQueries: boolean, authEnabled: boolean): string {
+function influxdConfig(dataDir: string, httpPort: number, rpcPort: number, continuousQueries: boolean, authEnabled: boolean, httpsFiles: InfluxdHttps | undefined): string {
     const dir = (name: string) => JSON.stringify(path.join(dataDir, name));
+    const httpsSettings = httpsFiles === undefined
+        ? '  https-enabled = false'
+        : `  https-enabled = true
+  https-certificate = ${JSON.stringify(path.resolve(httpsFiles.certificate))}
+  https-private-key = ${JSON.stringify(path.resolve(httpsFiles.privateKey))}`;
     return `# Written by scripts/stack/influxd.ts at each start: ports change from one run to the next.
 reporting-disabled = true
 bind-address = "${HOST}:${rpcPort}"
@@ -134,6 +174,7 @@ bind-address = "${HOST}:${rpcPort}"
   enabled = true
   bind-address = "${HOST}:${httpPort}"
   auth-enabled = ${authEnabled}
+${httpsSettings}
   log-enabled = false
 
 [continuous_queries]
@@ -179,17 +220,49 @@ export interface InfluxStatementResult {
 export async function influxQuery(url: string, db: string | undefined, q: string, auth?: InfluxCredentials): Promise<InfluxStatementResult[]> {
     const form = new URLSearchParams({ q });
     if (db !== undefined) form.set('db', db);
-    const res = await fetch(`${url}/query`, { method: 'POST', body: form, headers: authorization(auth) });
-    const body = (await res.json()) as { error?: string; results?: (InfluxStatementResult & { error?: string })[] };
+    const res = await exchange('POST', `${url}/query`, form.toString(), { ...authorization(auth), 'content-type': 'application/x-www-form-urlencoded' });
+    let body: { error?: string; results?: (InfluxStatementResult & { error?: string })[] };
+    try {
+        body = JSON.parse(res.body) as typeof body;
+    } catch {
+        throw new Error(`InfluxDB query failed (HTTP ${res.status}, not JSON): ${res.body.trim().slice(0, 300)}\n  ${q}`);
+    }
     const error = body.error ?? body.results?.find((r) => r.error !== undefined)?.error;
-    if (!res.ok || error !== undefined) throw new Error(`InfluxDB query failed (HTTP ${res.status}): ${error ?? 'no error text'}\n  ${q}`);
+    if (res.status !== 200 || error !== undefined) throw new Error(`InfluxDB query failed (HTTP ${res.status}): ${error ?? 'no error text'}\n  ${q}`);
     return body.results ?? [];
 }
 
 /** Writes line protocol, as `auth` when given; timestamps are in `precision` units (InfluxDB's default: ns). */
 export async function influxWrite(url: string, db: string, lineProtocol: string, precision: 'ns' | 'u' | 'ms' | 's' = 'ns', auth?: InfluxCredentials): Promise<void> {
-    const res = await fetch(`${url}/write?${new URLSearchParams({ db, precision })}`, { method: 'POST', body: lineProtocol, headers: authorization(auth) });
-    if (res.status !== 204) throw new Error(`InfluxDB write to ${db} failed (HTTP ${res.status}): ${(await res.text()).trim()}`);
+    const res = await exchange('POST', `${url}/write?${new URLSearchParams({ db, precision })}`, lineProtocol, authorization(auth));
+    if (res.status !== 204) throw new Error(`InfluxDB write to ${db} failed (HTTP ${res.status}): ${res.body.trim()}`);
+}
+
+/** The CA each https influxd started here (and not stopped yet) was given, by URL. */
+const trustedCas = new Map<string, Buffer>();
+
+/**
+ * One request and its whole answer. An https URL must be an influxd started here: it is trusted
+ * with the CA given to startInfluxd (fetch cannot take a CA without undici's Agent, which Node
+ * does not expose).
+ */
+function exchange(method: 'GET' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, timeoutMs?: number): Promise<{ status: number; body: string }> {
+    const target = new URL(url);
+    const ca = trustedCas.get(target.origin);
+    if (target.protocol === 'https:' && ca === undefined) return Promise.reject(new Error(`${target.origin} is not an https influxd started by startInfluxd: its CA is unknown`));
+    return new Promise((resolve, reject) => {
+        const options: https.RequestOptions = { method, headers, ca, timeout: timeoutMs };
+        const req = target.protocol === 'https:' ? https.request(target, options) : http.request(target, options);
+        req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+        req.on('error', reject);
+        req.on('response', (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('error', reject);
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.end(body);
+    });
 }
 
 function authorization(auth: InfluxCredentials | undefined): Record<string, string> {
