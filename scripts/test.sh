@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/ensure-tools.sh
 
 ensure_npm_deps
-ensure_debian_packages socat:socat influxd:influxdb chromium:chromium rrdtool:rrdtool '/usr/lib/python3/dist-packages/rrdtool*.so:python3-rrdtool'
+ensure_debian_packages socat:socat influxd:influxdb openssl:openssl chromium:chromium rrdtool:rrdtool '/usr/lib/python3/dist-packages/rrdtool*.so:python3-rrdtool'
 ensure_node22
 
 npm run --silent build
