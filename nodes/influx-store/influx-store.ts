@@ -106,12 +106,12 @@ export = function (RED: NodeAPI) {
             lastStatusAt = now;
             const stats = writer.stats;
             const counters = RED._('influx-store.status.counters', {
-                queued: formatCount(stats.queued),
-                written: formatCount(stats.written),
-                spooled: formatCount(stats.spooled),
-                failed: formatCount(stats.failed + invalidPoints),
-            }) + (stats.refused > 0 ? RED._('influx-store.status.refused', { refused: formatCount(stats.refused) }) : '')
-                + (droppedFields > 0 ? RED._('influx-store.status.dropped', { dropped: formatCount(droppedFields) }) : '');
+                queued: stats.queued,
+                written: stats.written,
+                spooled: stats.spooled,
+                failed: stats.failed + invalidPoints,
+            }) + (stats.refused > 0 ? RED._('influx-store.status.refused', { refused: stats.refused }) : '')
+                + (droppedFields > 0 ? RED._('influx-store.status.dropped', { dropped: droppedFields }) : '');
             if (refusing) node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.spoolFull')} · ${counters}` });
             else if (stats.state === 'misconfigured') node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.misconfigured')} · ${counters}` });
             else if (stats.state === 'retrying' || stats.spooled > 0) node.status({ fill: 'yellow', shape: 'ring', text: counters });
@@ -282,11 +282,6 @@ export = function (RED: NodeAPI) {
 
     RED.nodes.registerType('influx-store', InfluxStoreNode);
 };
-
-/** 3456 → "3,456": counts in the status are read at a glance. */
-function formatCount(count: number): string {
-    return count.toLocaleString('en-US');
-}
 
 function firstLine(text: string): string {
     const end = text.indexOf('\n');
