@@ -33,8 +33,8 @@ export interface InfluxWriterOptions {
     /** InfluxDB 2.x (v1 API): any username, and an API token as the password. */
     username?: string;
     password?: string;
-    /** For https: a private CA, or accepting a self-signed certificate. */
-    tls?: Pick<https.AgentOptions, 'ca' | 'rejectUnauthorized'>;
+    /** For https, what a tls-config node gives: a private CA, a client certificate and key, a servername, or not verifying the server (its other options pass through too). */
+    tls?: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'passphrase' | 'servername' | 'rejectUnauthorized'>;
     /** The unit of the lines' timestamps. */
     precision: Precision;
     /** Points per request; 5000 is InfluxDB's recommended maximum. */
