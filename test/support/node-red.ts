@@ -38,10 +38,13 @@ export function describeOnEachRuntime(subject: string, body: (runtime: Runtime) 
     }
 }
 
-/** Resolves with the next status a node sets. */
 /** Resolves when `predicate` holds for a status the node sets (checking the calls made so far too). */
 export function statusMatching(testNode: unknown, predicate: (s: { fill?: string; shape?: string; text?: string }) => boolean, timeoutMs = 5000): Promise<{ fill?: string; shape?: string; text?: string }> {
-    const node = testNode as { on(event: string, cb: (call: { args: unknown[] }) => void): void; status: { args?: unknown[][] } };
+    const node = testNode as {
+        on(event: string, cb: (call: { args: unknown[] }) => void): void;
+        // The helper spies on Node.prototype.status: its calls are every node's, told apart by `thisValue`.
+        status: { getCalls?(): { thisValue: unknown; args: unknown[] }[] };
+    };
     return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching status within ${timeoutMs} ms`)), timeoutMs);
         const check = (s: { fill?: string; shape?: string; text?: string }) => {
@@ -52,7 +55,7 @@ export function statusMatching(testNode: unknown, predicate: (s: { fill?: string
             }
             return false;
         };
-        for (const args of node.status.args ?? []) if (check(args[0] as { text?: string })) return;
+        for (const call of node.status.getCalls?.() ?? []) if (call.thisValue === node && check(call.args[0] as { text?: string })) return;
         node.on('call:status', (call) => check(call.args[0] as { text?: string }));
     });
 }
