@@ -25,7 +25,8 @@ import influxStore = require('../../nodes/influx-store/influx-store');
 import type { ChartPayload } from '../../lib/store/history-query';
 import { Spool } from '../../lib/store/spool';
 import { influxQuery, influxString, startInfluxd, type InfluxCredentials, type Influxd } from '../../scripts/stack/influxd';
-import { describeOnEachRuntime, helper, statusMatching } from '../support/node-red';
+import { influxRows, iso, landedRows, range } from '../support/influx';
+import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
 import { eventually, waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -58,30 +59,6 @@ after(async () => {
     fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-/** The points of a measurement, read as the admin: each row an object keyed by column (tags included). */
-async function rows(database: string, query: string): Promise<Record<string, unknown>[]> {
-    const [result] = await influxQuery(influxd.url, database, query, ADMIN);
-    return (result.series ?? []).flatMap((series) => series.values.map((values) => ({
-        ...series.tags,
-        ...Object.fromEntries(series.columns.map((column, i) => [column, values[i]])),
-    })));
-}
-
-/** Rows once there are `count`. */
-function landed(database: string, query: string, count: number): Promise<Record<string, unknown>[]> {
-    return eventually(async () => {
-        const found = await rows(database, query);
-        return found.length >= count ? found : undefined;
-    });
-}
-
-/** What a node passes to one of its spied methods (`call:error`, `call:log`…), from now on. */
-function spied(node: unknown, event: string): unknown[][] {
-    const seen: unknown[][] = [];
-    (node as { on(e: string, cb: (call: { args: unknown[] }) => void): void }).on(event, (call) => seen.push(call.args));
-    return seen;
-}
-
 function nextMessage(node: unknown, timeoutMs = 10_000): Promise<Msg> {
     return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no message within ${timeoutMs} ms`)), timeoutMs);
@@ -96,10 +73,6 @@ function nextMessage(node: unknown, timeoutMs = 10_000): Promise<Msg> {
 function points(from: number, seqs: number[]): Msg[] {
     return seqs.map((seq) => ({ topic: METER, payload: { seq }, timestamp: from + seq * MINUTE }));
 }
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-/** A time as InfluxDB prints it (RFC 3339, no fraction on a whole second). */
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 describeOnEachRuntime('influx-server, influx-store and influx-history on an InfluxDB with authentication', (runtime) => {
     /** The runtime API behind the editor's admin endpoints (GET /flows, GET /credentials/:type/:id). */
@@ -151,7 +124,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         const store = helper.getNode(ids.store);
         const history = helper.getNode(ids.history);
         // A catchable error (done(err)) goes through node.error too.
-        const errors = [...spied(store, 'call:error'), ...spied(history, 'call:error')];
+        const errors = [...spiedCalls(store, 'call:error'), ...spiedCalls(history, 'call:error')];
 
         // Three 10-minute intervals of 5 points, 2 minutes apart: PAPP rises 10 VA a point and 100 an
         // interval (means 1020, 1120, 1220), the BASE index 20 Wh a point (100 Wh an interval).
@@ -161,7 +134,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
             BASE: 10_000_000 + 20 * i,
         }));
         for (const { time, PAPP, BASE } of sent) store.receive({ topic: METER, payload: { PAPP, BASE }, timestamp: time } as Msg);
-        const found = await landed(database, 'SELECT * FROM linky', sent.length);
+        const found = await landedRows(influxd.url, database, 'SELECT * FROM linky', sent.length, { auth: ADMIN });
         assert.deepEqual(found, sent.map(({ time, PAPP, BASE }) => ({ time: iso(time), meter: METER, PAPP, BASE })));
         await assert.rejects(influxQuery(influxd.url, database, 'SELECT * FROM linky'), /HTTP 401/, 'InfluxDB refuses a query without credentials');
         const status = await statusMatching(store, (s) => s.fill === 'green' && s.text === 'influx-store.status.counters');
@@ -190,9 +163,8 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
 
         await helper.load([influxServer, influxStore, influxHistory], flow, credentials(WRONG_PASSWORD));
         const store = helper.getNode(ids.store);
-        const errors = spied(store, 'call:error');
-        const caught: Msg[] = [];
-        helper.getNode(ids.caught).on('input', (msg: Msg) => caught.push(msg));
+        const errors = spiedCalls(store, 'call:error');
+        const caught = received(helper.getNode(ids.caught));
         for (const msg of points(from, range(0, 20))) store.receive(msg);
 
         const status = await statusMatching(store, (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
@@ -218,7 +190,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
             assert.ok(!text.includes(WRONG_PASSWORD) && !text.includes(USER.password), `no password in: ${text}`);
         }
         assert.ok(fs.readdirSync(spoolDir).some((name) => name.endsWith('.seg')), 'the spool holds points while the node runs');
-        assert.deepEqual(await rows(database, 'SELECT * FROM linky'), [], 'nothing reached InfluxDB');
+        assert.deepEqual(await influxRows(influxd.url, database, 'SELECT * FROM linky', ADMIN), [], 'nothing reached InfluxDB');
 
         // Node-RED stops: the spool keeps all 20 points.
         await helper.unload();
@@ -229,10 +201,10 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         // Restarted with the right password: the spooled points, and those that come meanwhile.
         await helper.load([influxServer, influxStore, influxHistory], flow, credentials(USER.password));
         const restarted = helper.getNode(ids.store);
-        const logs = spied(restarted, 'call:log');
-        const errorsAfter = spied(restarted, 'call:error');
+        const logs = spiedCalls(restarted, 'call:log');
+        const errorsAfter = spiedCalls(restarted, 'call:error');
         for (const msg of points(from, range(20, 30))) restarted.receive(msg);
-        const found = await landed(database, 'SELECT seq FROM linky', 30);
+        const found = await landedRows(influxd.url, database, 'SELECT seq FROM linky', 30, { auth: ADMIN });
         assert.deepEqual(found, range(0, 30).map((seq) => ({ time: iso(from + seq * MINUTE), seq })), 'each point once, at its own time');
         await statusMatching(restarted, (s) => s.fill === 'green' && s.shape === 'dot' && s.text === 'influx-store.status.counters');
         assert.ok(logs.some(([text]) => text === 'influx-store.log.spoolEmptied'));
@@ -247,7 +219,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         const { database, ids, flow } = await authFlow();
         await helper.load([influxServer, influxStore, influxHistory], flow);
         const store = helper.getNode(ids.store);
-        const errors = spied(store, 'call:error');
+        const errors = spiedCalls(store, 'call:error');
         for (const msg of points(T0, range(0, 3))) store.receive(msg);
         await statusMatching(store, (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
         await waitFor(() => errors.length > 0);
@@ -273,7 +245,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
 
         const store = await eventually(() => helper.getNode(ids.store) ?? undefined);
         store.receive({ topic: METER, payload: { PAPP: 1500 }, timestamp: T0 } as Msg);
-        assert.deepEqual(await landed(database, 'SELECT * FROM linky', 1), [{ time: iso(T0), meter: METER, PAPP: 1500 }]);
+        assert.deepEqual(await landedRows(influxd.url, database, 'SELECT * FROM linky', 1, { auth: ADMIN }), [{ time: iso(T0), meter: METER, PAPP: 1500 }]);
 
         const { flows } = await runtimeApi.getFlows({});
         const server = flows.find((node) => node.id === ids.server);

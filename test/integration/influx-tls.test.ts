@@ -30,8 +30,9 @@ import influxStore = require('../../nodes/influx-store/influx-store');
 import type { ChartPayload } from '../../lib/store/history-query';
 import { Spool } from '../../lib/store/spool';
 import { influxQuery, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
-import { describeOnEachRuntime, helper, statusMatching } from '../support/node-red';
-import { eventually, waitFor } from '../support/wait';
+import { influxRows, iso, landedRows, range } from '../support/influx';
+import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
+import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
 type FlowNode = { id: string; type: string } & Record<string, unknown>;
@@ -108,40 +109,10 @@ after(async () => {
     fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-/** The points of a measurement: each row an object keyed by column (tags included). */
-async function rows(influxd: Influxd, database: string, query: string): Promise<Record<string, unknown>[]> {
-    const [result] = await influxQuery(influxd.url, database, query);
-    return (result.series ?? []).flatMap((series) => series.values.map((values) => ({
-        ...series.tags,
-        ...Object.fromEntries(series.columns.map((column, i) => [column, values[i]])),
-    })));
-}
-
-/** Rows once there are `count`. */
-function landed(influxd: Influxd, database: string, query: string, count: number): Promise<Record<string, unknown>[]> {
-    return eventually(async () => {
-        const found = await rows(influxd, database, query);
-        return found.length >= count ? found : undefined;
-    });
-}
-
-/** What a node passes to one of its spied methods (`call:error`, `call:warn`…), from now on. */
-function spied(node: unknown, event: string): unknown[][] {
-    const seen: unknown[][] = [];
-    (node as { on(e: string, cb: (call: { args: unknown[] }) => void): void }).on(event, (call) => seen.push(call.args));
-    return seen;
-}
-
 /** The arguments of each call `node` made to one of its methods (the helper spies on them all, on Node's prototype). */
 function callsOf(node: unknown, method: 'error' | 'status'): unknown[][] {
     const spy = (node as Record<string, { getCalls(): { thisValue: unknown; args: unknown[] }[] }>)[method];
     return spy.getCalls().filter((call) => call.thisValue === node).map((call) => call.args);
-}
-
-function received(node: unknown): Msg[] {
-    const got: Msg[] = [];
-    (node as { on(e: string, cb: (m: Msg) => void): void }).on('input', (m) => got.push(m));
-    return got;
 }
 
 /** `seq` points of one meter, a minute apart from `from` (ms). */
@@ -149,9 +120,6 @@ function points(from: number, seqs: number[]): Msg[] {
     return seqs.map((seq) => ({ topic: METER, payload: { seq }, timestamp: from + seq * MINUTE }));
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-/** A time as InfluxDB prints it (RFC 3339, no fraction on a whole second). */
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** How the store and influx-server name a server in their errors. */
 const serverName = (influxd: Influxd, database: string) => `InfluxDB ${influxd.host}:${influxd.port}/${database}`;
 
@@ -212,7 +180,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const caught = received(helper.getNode(ids.caught));
         const sent = range(0, 3).map((i) => ({ time: T0 + i * 10 * MINUTE, PAPP: 1000 + 100 * i }));
         for (const { time, PAPP } of sent) store.receive({ topic: METER, payload: { PAPP }, timestamp: time } as Msg);
-        assert.deepEqual(await landed(influxd, database, 'SELECT * FROM linky', sent.length), sent.map(({ time, PAPP }) => ({ time: iso(time), meter: METER, PAPP })));
+        assert.deepEqual(await landedRows(influxd.url, database, 'SELECT * FROM linky', sent.length), sent.map(({ time, PAPP }) => ({ time: iso(time), meter: METER, PAPP })));
         await statusMatching(store, (s) => s.fill === 'green' && s.shape === 'dot' && s.text === 'influx-store.status.counters');
 
         const answered = received(helper.getNode(ids.out));
@@ -243,15 +211,15 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
      */
     async function spoolsInstead(influxd: Influxd, database: string, storeId: string, count: number): Promise<string> {
         const store = helper.getNode(storeId);
-        const warnings = spied(store, 'call:warn');
-        const errors = spied(store, 'call:error');
+        const warnings = spiedCalls(store, 'call:warn');
+        const errors = spiedCalls(store, 'call:error');
         for (const msg of points(T0, range(0, count))) store.receive(msg);
         await statusMatching(store, (s) => s.fill === 'red' && s.shape === 'ring' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
         await waitFor(() => warnings.some(([text]) => text === 'influx-store.log.spooling') && errors.length > 0);
         const spooling = translations.find((t) => t.key === 'influx-store.log.spooling');
         assert.equal(spooling?.values?.points, count);
         assert.equal(spooling?.values?.dir, path.join(userDir, 'energy-spool', storeId));
-        assert.deepEqual(await rows(influxd, database, 'SELECT * FROM linky'), [], 'nothing reached InfluxDB');
+        assert.deepEqual(await influxRows(influxd.url, database, 'SELECT * FROM linky'), [], 'nothing reached InfluxDB');
         await helper.unload();
         assert.equal(await spooledPoints(storeId), count, 'every point is in the spool');
         const reason = String(spooling?.values?.reason);
@@ -263,8 +231,8 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
     async function replayedOnce(influxd: Influxd, database: string, storeId: string, flow: FlowNode[], count: number): Promise<void> {
         await load(flow);
         const store = helper.getNode(storeId);
-        const logs = spied(store, 'call:log');
-        const found = await landed(influxd, database, 'SELECT seq FROM linky', count);
+        const logs = spiedCalls(store, 'call:log');
+        const found = await landedRows(influxd.url, database, 'SELECT seq FROM linky', count);
         assert.deepEqual(found, range(0, count).map((seq) => ({ time: iso(T0 + seq * MINUTE), seq })), 'each point once, at its own time');
         await waitFor(() => logs.some(([text]) => text === 'influx-store.log.spoolEmptied'));
         await helper.unload();

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import holtWintersNode = require('../../nodes/holt-winters/holt-winters');
 import { HoltWinters, type HoltWintersPoint, type HoltWintersSettings } from '../../lib/forecast/holt-winters';
-import { describeOnEachRuntime, helper, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, received, statusMatching } from '../support/node-red';
 import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown> & { forecast: Record<string, unknown> };
@@ -20,12 +20,6 @@ type Spied = { args: unknown[][] };
 
 const SEASON = 12;
 const T0 = 1_700_000_000_000;
-
-function collect(node: unknown): Msg[] {
-    const got: Msg[] = [];
-    (node as { on(e: string, cb: (m: Msg) => void): void }).on('input', (m) => got.push(m));
-    return got;
-}
 
 /** A seasonal shape with deterministic noise, so the band has some width. */
 function signal(count: number, seed = 1): number[] {
@@ -84,10 +78,10 @@ describeOnEachRuntime('holt-winters', () => {
         await helper.load(holtWintersNode, flow(extra));
         return {
             hw: helper.getNode('hw'),
-            forecasts: collect(helper.getNode('forecasts')),
-            failures: collect(helper.getNode('failures')),
-            caught: collect(helper.getNode('caught')),
-            completed: collect(helper.getNode('completed')),
+            forecasts: received<Msg>(helper.getNode('forecasts')),
+            failures: received<Msg>(helper.getNode('failures')),
+            caught: received<Msg>(helper.getNode('caught')),
+            completed: received<Msg>(helper.getNode('completed')),
         };
     }
 
@@ -278,7 +272,7 @@ describeOnEachRuntime('holt-winters', () => {
         // Redeploy (full): the node closes, saves, and the new instance reads the file.
         await helper.setFlows(flow(), 'full');
         assert.ok(fs.existsSync(stateFile()), 'saved on close');
-        forecasts = collect(helper.getNode('forecasts'));
+        forecasts = received<Msg>(helper.getNode('forecasts'));
         feed(2 * SEASON, 3 * SEASON);
         await waitFor(() => forecasts.length === 2 * SEASON);
 

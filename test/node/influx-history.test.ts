@@ -19,7 +19,7 @@ import { TimeZone, type ChartPayload, type HistorySample } from '../../lib/store
 import { continuousQueries, rollupStatements } from '../../lib/store/retention';
 import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
 import { freePort } from '../../scripts/stack/service';
-import { describeOnEachRuntime, helper, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
 import { eventually, waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -62,18 +62,6 @@ after(async () => {
     await influxd.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
 });
-
-function received(node: unknown): Msg[] {
-    const got: Msg[] = [];
-    (node as { on(e: string, cb: (m: Msg) => void): void }).on('input', (m) => got.push(m));
-    return got;
-}
-
-function calls(node: unknown, event: string): unknown[][] {
-    const seen: unknown[][] = [];
-    (node as { on(e: string, cb: (call: { args: unknown[] }) => void): void }).on(event, (call) => seen.push(call.args));
-    return seen;
-}
 
 /** The local date (YYYY-MM-DD) of an interval's start, and its value. */
 function byLocalDay(points: { x: number; y: number | null }[]): [string, number | null][] {
@@ -249,7 +237,7 @@ describeOnEachRuntime('influx-history', (runtime) => {
         const database = `managed_${runtime.name.replace(/\W/g, '')}`;
         const server = { database, manageRetention: true, rawDays: 30, rollup1mDays: 400, rollup1hDays: 0 };
         const first = await historyFlow({}, server);
-        const statements = calls(helper.getNode(first.ids.server), 'call:log');
+        const statements = spiedCalls(helper.getNode(first.ids.server), 'call:log');
         const showQueries = async () => {
             const [result] = await influxQuery(influxd.url, database, 'SHOW CONTINUOUS QUERIES');
             return result.series?.find((s) => s.name === database)?.values;
@@ -268,7 +256,7 @@ describeOnEachRuntime('influx-history', (runtime) => {
         // A second start finds everything in place and changes nothing.
         await helper.unload();
         const second = await historyFlow({}, server);
-        const secondStatements = calls(helper.getNode(second.ids.server), 'call:log');
+        const secondStatements = spiedCalls(helper.getNode(second.ids.server), 'call:log');
         await new Promise((resolve) => setTimeout(resolve, 500));
         assert.equal(secondStatements.length, 0);
 

@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import influxHistory = require('../../nodes/influx-history/influx-history');
 import influxServer = require('../../nodes/influx-server/influx-server');
 import { freePort } from '../../scripts/stack/service';
-import { describeOnEachRuntime, helper, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, received, statusMatching } from '../support/node-red';
 import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -53,12 +53,6 @@ afterEach(() => {
     queries.length = 0;
     answer = { status: 200, body: EMPTY_RESULT };
 });
-
-function received(node: unknown): Msg[] {
-    const got: Msg[] = [];
-    (node as { on(e: string, cb: (m: Msg) => void): void }).on('input', (m) => got.push(m));
-    return got;
-}
 
 const basic = (userAndPassword: string) => `Basic ${Buffer.from(userAndPassword).toString('base64')}`;
 

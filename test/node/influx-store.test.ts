@@ -16,7 +16,8 @@ import influxStore = require('../../nodes/influx-store/influx-store');
 import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
 import { Spool } from '../../lib/store/spool';
 import { freePort } from '../../scripts/stack/service';
-import { describeOnEachRuntime, helper, statusMatching } from '../support/node-red';
+import { influxRows, landedRows } from '../support/influx';
+import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
 import { eventually, waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -36,37 +37,12 @@ after(async () => {
     fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-function collect(node: unknown, event: string): unknown[][] {
-    const calls: unknown[][] = [];
-    (node as { on(e: string, cb: (call: { args: unknown[] }) => void): void }).on(event, (call) => calls.push(call.args));
-    return calls;
-}
-
-function received(node: unknown): Msg[] {
-    const got: Msg[] = [];
-    (node as { on(e: string, cb: (m: Msg) => void): void }).on('input', (m) => got.push(m));
-    return got;
-}
-
-async function rows(database: string, query: string): Promise<Record<string, unknown>[]> {
-    const [result] = await influxQuery(influxd.url, database, query);
-    return (result.series ?? []).flatMap((series) => series.values.map((values) => ({
-        ...series.tags,
-        ...Object.fromEntries(series.columns.map((column, i) => [column, values[i]])),
-    })));
-}
+const rows = (database: string, query: string) => influxRows(influxd.url, database, query);
+const landed = (database: string, query: string, count: number, timeoutMs?: number) => landedRows(influxd.url, database, query, count, { timeoutMs });
 
 async function fieldTypes(database: string, measurement: string): Promise<Record<string, string>> {
     const [result] = await influxQuery(influxd.url, database, `SHOW FIELD KEYS FROM "${measurement}"`);
     return Object.fromEntries((result.series?.[0]?.values ?? []) as [string, string][]);
-}
-
-/** Rows once `count` are there. */
-async function landed(database: string, query: string, count: number, timeoutMs = 10_000): Promise<Record<string, unknown>[]> {
-    return eventually(async () => {
-        const found = await rows(database, query);
-        return found.length >= count ? found : undefined;
-    }, timeoutMs);
 }
 
 describeOnEachRuntime('influx-store', () => {
@@ -156,7 +132,7 @@ describeOnEachRuntime('influx-store', () => {
         const { database, ids, flow } = await storeFlow();
         await helper.load([influxServer, influxStore], flow);
         const store = helper.getNode(ids.store);
-        const warnings = collect(store, 'call:warn');
+        const warnings = spiedCalls(store, 'call:warn');
         const caught = received(helper.getNode(ids.caught));
         const t = Date.parse('2024-06-01T00:00:00Z');
         for (let i = 0; i < 3; i++) store.receive({ payload: { PAPP: i, BAD: NaN, UP: Infinity, DOWN: -Infinity, NONE: null, NESTED: { a: 1 } }, timestamp: t + i } as Msg);
@@ -273,7 +249,7 @@ describeOnEachRuntime('influx-store', () => {
         left.append({ bytes: Buffer.from(Array.from({ length: 120 }, (_, i) => `linky,meter=m1 PAPP=${i}i ${start + i * 30_000}`).join('\n')), points: 120 });
         await left.close();
         await helper.load([influxServer, influxStore], flow);
-        const logs = collect(helper.getNode(ids.store), 'call:log');
+        const logs = spiedCalls(helper.getNode(ids.store), 'call:log');
         // The server sets up the policies meanwhile; the writer retries until `raw` exists.
         await eventually(async () => ((await rows(database, 'SHOW RETENTION POLICIES')).some((p) => p.name === 'rollup_1h') ? true : undefined));
         assert.equal((await landed(database, 'SELECT * FROM raw.linky', 120, 15_000)).length, 120);

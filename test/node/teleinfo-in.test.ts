@@ -7,17 +7,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import teleinfoIn = require('../../nodes/teleinfo-in/teleinfo-in');
-import { describeOnEachRuntime, helper, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, received, statusMatching } from '../support/node-red';
 import { captureBytes, completeFrames, frameOfGroups, groupLine, teleinfoVectors } from '../support/teleinfo-vectors';
 import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown> & { payload: Record<string, unknown> };
-
-function collect(node: unknown): Msg[] {
-    const got: Msg[] = [];
-    (node as { on(e: string, cb: (m: Msg) => void): void }).on('input', (m) => got.push(m));
-    return got;
-}
 
 const stream = teleinfoVectors.vectors.find((v) => v.id === 'hist_mono_tempo_linky_stream')!;
 const standard = teleinfoVectors.vectors.find((v) => v.id === 'std_tri_prod_openhab')!;
@@ -36,8 +30,8 @@ describeOnEachRuntime('teleinfo-in', () => {
     test('decodes a real historic stream fed in small chunks: one message per complete frame', async () => {
         await helper.load(teleinfoIn, inputFlow());
         const t1 = helper.getNode('t1');
-        const got = collect(helper.getNode('out'));
-        const completed = collect(helper.getNode('completed'));
+        const got = received<Msg>(helper.getNode('out'));
+        const completed = received<Msg>(helper.getNode('completed'));
         const bytes = captureBytes(stream.file);
         for (let i = 0; i < bytes.length; i += 100) t1.receive({ payload: bytes.subarray(i, i + 100) });
         const expected = completeFrames(stream);
@@ -56,7 +50,7 @@ describeOnEachRuntime('teleinfo-in', () => {
 
     test('standard mode: horodates, DATE timestamp and decoded STGE', async () => {
         await helper.load(teleinfoIn, inputFlow({ mode: 'standard' }));
-        const got = collect(helper.getNode('out'));
+        const got = received<Msg>(helper.getNode('out'));
         helper.getNode('t1').receive({ payload: captureBytes(standard.file).toString('latin1') });
         await waitFor(() => got.length === completeFrames(standard).length);
         const m = got[0];
@@ -73,8 +67,8 @@ describeOnEachRuntime('teleinfo-in', () => {
 
     test('a group with a bad checksum: the frame is still sent without it, and a Catch node gets the error', async () => {
         await helper.load(teleinfoIn, inputFlow());
-        const got = collect(helper.getNode('out'));
-        const caught = collect(helper.getNode('caught'));
+        const got = received<Msg>(helper.getNode('out'));
+        const caught = received<Msg>(helper.getNode('caught'));
         helper.getNode('t1').receive({ payload: frameOfGroups(groupLine('ADCO', '021861348497'), 'PAPP 02840 3', groupLine('IINST', '012')) });
         await waitFor(() => got.length === 1 && caught.length === 1);
         assert.deepEqual(got[0].invalid, ['PAPP']);
@@ -88,8 +82,8 @@ describeOnEachRuntime('teleinfo-in', () => {
     test('a payload that is not bytes: done(err) reaches Catch, status says so, the node keeps working', async () => {
         await helper.load(teleinfoIn, inputFlow());
         const t1 = helper.getNode('t1');
-        const got = collect(helper.getNode('out'));
-        const caught = collect(helper.getNode('caught'));
+        const got = received<Msg>(helper.getNode('out'));
+        const caught = received<Msg>(helper.getNode('caught'));
         t1.receive({ payload: 42 });
         await waitFor(() => caught.length === 1);
         // done(err) reaches Catch as the error's string form.
@@ -101,7 +95,7 @@ describeOnEachRuntime('teleinfo-in', () => {
 
     test('output "changes" sends a frame only when a value other than DATE changed, with msg.changed', async () => {
         await helper.load(teleinfoIn, inputFlow({ output: 'changes' }));
-        const got = collect(helper.getNode('out'));
+        const got = received<Msg>(helper.getNode('out'));
         const frame = captureBytes('hist_mono_tempo_linky_frame1.bin');
         const t1 = helper.getNode('t1');
         t1.receive({ payload: frame });
@@ -118,7 +112,7 @@ describeOnEachRuntime('teleinfo-in', () => {
 
     test('output "interval" sends at most one frame per interval, but an ADPS warning at once', async () => {
         await helper.load(teleinfoIn, inputFlow({ output: 'interval', interval: 3600 }));
-        const got = collect(helper.getNode('out'));
+        const got = received<Msg>(helper.getNode('out'));
         const t1 = helper.getNode('t1');
         const frame = captureBytes('hist_mono_tempo_linky_frame1.bin');
         t1.receive({ payload: frame });
@@ -170,7 +164,7 @@ describeOnEachRuntime('teleinfo-in', () => {
             ];
             await helper.load(teleinfoIn, flow);
             const t1 = helper.getNode('t1');
-            const got = collect(helper.getNode('out'));
+            const got = received<Msg>(helper.getNode('out'));
             await waitFor(() => got.length === completeFrames(stream).length);
             for (const s of sockets) s.destroy();
             await statusMatching(t1, (s) => s.text === 'teleinfo-in.status.retrying');

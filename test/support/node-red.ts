@@ -59,3 +59,17 @@ export function statusMatching(testNode: unknown, predicate: (s: { fill?: string
         node.on('call:status', (call) => check(call.args[0] as { text?: string }));
     });
 }
+
+/** The messages a helper node receives, from now on. */
+export function received<M = Record<string, unknown>>(node: unknown): M[] {
+    const got: M[] = [];
+    (node as { on(e: string, cb: (m: M) => void): void }).on('input', (m) => got.push(m));
+    return got;
+}
+
+/** What a node passes to one of its spied methods (`call:error`, `call:warn`…), from now on. */
+export function spiedCalls(node: unknown, event: string): unknown[][] {
+    const seen: unknown[][] = [];
+    (node as { on(e: string, cb: (call: { args: unknown[] }) => void): void }).on(event, (call) => seen.push(call.args));
+    return seen;
+}
