@@ -30,9 +30,11 @@ export interface InfluxWriterOptions {
     url: string;
     database: string;
     retentionPolicy?: string;
-    /** InfluxDB 2.x (v1 API): any username, and an API token as the password. */
+    /** HTTP Basic authentication: InfluxDB 1.x's users, or an InfluxDB 2.x v1 authorization. */
     username?: string;
     password?: string;
+    /** InfluxDB 2.x: an API token, sent as `Authorization: Token …` (instead of Basic). */
+    token?: string;
     /** For https, what a tls-config node gives: a private CA, a client certificate and key, a servername, or not verifying the server (its other options pass through too). */
     tls?: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'passphrase' | 'servername' | 'rejectUnauthorized'>;
     /** The unit of the lines' timestamps. */
@@ -193,7 +195,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         this.transport = secure ? https : http;
         this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...options.tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
         const headers: http.OutgoingHttpHeaders = {};
-        if (options.username !== undefined || options.password !== undefined) {
+        if (options.token !== undefined) headers.authorization = `Token ${options.token}`;
+        else if (options.username !== undefined || options.password !== undefined) {
             headers.authorization = `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`;
         }
         this.requestBase = { hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: base.port, agent: this.agent, headers };
@@ -203,7 +206,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         this.writePath = `${prefix}/write?${query}`;
         this.pingPath = `${prefix}/ping`;
         this.serverName = `InfluxDB ${base.host}${prefix}/${options.database}`;
-        this.hasCredentials = options.username !== undefined || options.password !== undefined;
+        this.hasCredentials = headers.authorization !== undefined;
 
         this.loop = this.run();
     }

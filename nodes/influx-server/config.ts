@@ -59,8 +59,11 @@ export interface InfluxServer extends Node<InfluxServerCredentials> {
      * certificate is verified); undefined without one, or without TLS.
      */
     tlsOptions: https.RequestOptions | undefined;
+    /** HTTP Basic credentials; both undefined with a token, or without credentials. */
     username: string | undefined;
     password: string | undefined;
+    /** InfluxDB 2.x: the API token (the password, with version 2.x-v1 and no username), sent as `Authorization: Token …`. */
+    token: string | undefined;
     /** The `influx` client, for queries and database management (writes go through InfluxWriter). */
     client: InfluxDB;
     /** SHOW FIELD KEYS of the policy points are written to, as InfluxDB answers it (one series per measurement). */

@@ -79,9 +79,14 @@ export = function (RED: NodeAPI) {
         if (settings === undefined) return;
 
         const credentials = node.credentials ?? {};
-        node.password = credentials.password || undefined;
-        // InfluxDB 2.x takes any user name with a token as the password: a password alone still authenticates.
-        node.username = credentials.username || (node.password === undefined ? undefined : '');
+        const username = credentials.username || undefined;
+        const password = credentials.password || undefined;
+        // Every InfluxDB 2.x takes a token in its own scheme on the v1 API; Basic with a token as the
+        // password only works for some releases and setups. A username there is a v1 authorization's.
+        node.token = settings.version === '2.x-v1' && username === undefined ? password : undefined;
+        // Basic with an empty username: InfluxDB 1.x then says the credentials are wrong, not missing.
+        node.username = node.token === undefined ? (username ?? (password === undefined ? undefined : '')) : undefined;
+        node.password = node.token === undefined ? password : undefined;
         // An IPv6 address goes in brackets in a URL.
         const hostPort = `${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;
         node.url = `${settings.tls ? 'https' : 'http'}://${hostPort}`;
@@ -94,7 +99,7 @@ export = function (RED: NodeAPI) {
             // that is not a string is how it sends no credentials at all (its types omit that).
             username: node.username ?? (null as unknown as string),
             password: node.password,
-            options: node.tlsOptions,
+            options: node.token === undefined ? node.tlsOptions : { ...node.tlsOptions, headers: { authorization: `Token ${node.token}` } },
             pool: { requestTimeout: QUERY_TIMEOUT_MS, backoff: KEEP_HOST, maxRetries: 0 },
         });
 
@@ -106,7 +111,7 @@ export = function (RED: NodeAPI) {
             const tlsProblem = tlsProblemOf({ code: (err as NodeJS.ErrnoException).code, message: err.message, status });
             if (tlsProblem !== undefined) return `${RED._(TLS_PROBLEM_KEYS[tlsProblem])} (${err.message.trim()})`;
             if (!(err instanceof RequestError)) return err.message;
-            if (status === 401) return `${RED._(node.username === undefined ? 'influx-server.errors.credentialsNeeded' : 'influx-server.errors.credentialsRefused')} (${err.message})`;
+            if (status === 401) return `${RED._(node.username === undefined && node.token === undefined ? 'influx-server.errors.credentialsNeeded' : 'influx-server.errors.credentialsRefused')} (${err.message})`;
             if (status === 403) return `${RED._('influx-server.errors.forbidden')} (${err.message}) (${statement})`;
             return `${err.message} (${statement})`;
         }

@@ -65,6 +65,7 @@ export = function (RED: NodeAPI) {
             retentionPolicy: database.retentionPolicy,
             username: server.username,
             password: server.password,
+            token: server.token,
             tls: server.tlsOptions,
             precision,
             batchSize: settings.batchSize,

@@ -59,11 +59,11 @@ const basic = (userAndPassword: string) => `Basic ${Buffer.from(userAndPassword)
 describeOnEachRuntime('influx-server', () => {
 
     /** An influx-server on `serverPort` with these credentials, an influx-history using it, and a catch node on the history. */
-    async function historyFlow(credentials: { username?: string; password?: string } | undefined, serverPort = port) {
+    async function historyFlow(credentials: { username?: string; password?: string } | undefined, serverPort = port, version = '1.x') {
         const n = ++sequence;
         const ids = { server: `server-${n}`, history: `history-${n}`, out: `out-${n}`, caught: `caught-${n}` };
         const flow: ({ id: string; type: string } & Record<string, unknown>)[] = [
-            { id: ids.server, type: 'influx-server', host: '127.0.0.1', port: serverPort, database: DATABASE },
+            { id: ids.server, type: 'influx-server', host: '127.0.0.1', port: serverPort, database: DATABASE, version },
             { id: ids.history, type: 'influx-history', server: ids.server, measurement: 'linky', fields: [{ name: 'PAPP', kind: 'power', label: '' }], wires: [[ids.out]] },
             { id: ids.out, type: 'helper' },
             { id: `catch-${n}`, type: 'catch', scope: [ids.history], uncaught: false, wires: [[ids.caught]] },
@@ -81,18 +81,20 @@ describeOnEachRuntime('influx-server', () => {
         return (flow.caught[seen].error as { message: string }).message;
     }
 
-    for (const { label, credentials, authorization } of [
-        { label: 'no credentials: no Authorization header', credentials: undefined, authorization: undefined },
-        { label: 'a username and password: exactly them', credentials: { username: 'reader', password: PASSWORD }, authorization: basic(`reader:${PASSWORD}`) },
-        { label: 'a password alone (an InfluxDB 2.x token): an empty username and the token', credentials: { password: 'my-api-token' }, authorization: basic(':my-api-token') },
+    for (const { label, credentials, version, authorization } of [
+        { label: 'no credentials: no Authorization header', credentials: undefined, version: '1.x', authorization: undefined },
+        { label: 'a username and password: exactly them', credentials: { username: 'reader', password: PASSWORD }, version: '1.x', authorization: basic(`reader:${PASSWORD}`) },
+        { label: 'a password alone on 1.x: an empty username and the password', credentials: { password: PASSWORD }, version: '1.x', authorization: basic(`:${PASSWORD}`) },
+        { label: 'a password alone on 2.x: the API token in the Token scheme', credentials: { password: 'my-api-token' }, version: '2.x-v1', authorization: 'Token my-api-token' },
+        { label: 'a username and password on 2.x (a v1 authorization): exactly them', credentials: { username: 'reader', password: PASSWORD }, version: '2.x-v1', authorization: basic(`reader:${PASSWORD}`) },
     ]) {
         test(`queries with ${label}`, async () => {
-            const flow = await historyFlow(credentials);
+            const flow = await historyFlow(credentials, port, version);
             flow.history.receive({ payload: 'day' } as Msg);
             await waitFor(() => flow.out.length === 1, 10_000);
-            // The policies, then the chart's query.
-            assert.equal(queries.length, 2);
-            assert.deepEqual(queries, [authorization, authorization]);
+            // On 1.x the policies, then the chart's query; 2.x has no policies of its own to list.
+            const expected = version === '1.x' ? [authorization, authorization] : [authorization];
+            assert.deepEqual(queries, expected);
             assert.deepEqual(flow.caught, []);
         });
     }
@@ -106,6 +108,14 @@ describeOnEachRuntime('influx-server', () => {
         assert.ok(!message.includes(PASSWORD) && !message.includes(basic(`reader:${PASSWORD}`).slice(6)), message);
         await statusMatching(flow.history, (s) => s.fill === 'red' && s.text === 'influx-history.status.failed');
         assert.equal(flow.out.length, 0);
+    });
+
+    test('401 with a 2.x token: the token refused, never the token itself', async () => {
+        answer = { status: 401, body: '{"code":"unauthorized","message":"Unauthorized"}' };
+        const flow = await historyFlow({ password: 'my-api-token' }, port, '2.x-v1');
+        const message = await historyError(flow);
+        assert.ok(message.startsWith(`Error: InfluxDB 127.0.0.1:${port}/${DATABASE}: influx-server.errors.credentialsRefused `), message);
+        assert.ok(!message.includes('my-api-token'), message);
     });
 
     test('401 without credentials: the server needs some; 403: the user may not run the statement; 404: the status and the statement', async () => {
