@@ -1,5 +1,5 @@
 // Compiles the TypeScript sources to dist/ and copies what Node-RED reads beside each node's
-// compiled .js: its editor .html, its locales/ folder and its icon from icons/. The shipped flows
+// compiled .js: its editor .html, its locales/ folder and its icon from icons/; and resources/. The shipped flows
 // are copied under examples/flows/ (git-ignored) so that Import > Examples offers them too.
 'use strict';
 const fs = require('node:fs');
@@ -12,8 +12,13 @@ const dist = path.join(root, 'dist');
 fs.rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
 
+// The editor's shared script and the node migrations, which the runtime requires too (nodes/shared/migrations.ts).
+fs.cpSync(path.join(root, 'resources'), path.join(dist, 'resources'), { recursive: true });
+
 const nodesDir = path.join(root, 'nodes');
 for (const type of fs.readdirSync(nodesDir)) {
+    // The node kit: compiled code only.
+    if (type === 'shared') continue;
     const src = path.join(nodesDir, type);
     const out = path.join(dist, 'nodes', type);
     fs.mkdirSync(out, { recursive: true });

@@ -5,6 +5,7 @@
  */
 import type { HoltWintersCompat, HoltWintersModel } from '../../lib/forecast/holt-winters';
 import { validateSeriesBankSettings, type SeriesBankSettings, type SeriesTiming } from '../../lib/forecast/series-bank';
+import { PropertyReader } from '../shared/properties';
 
 type NumberProperty = string | number | null;
 
@@ -33,58 +34,54 @@ export interface HoltWintersNodeSettings {
     property: string;
 }
 
-/** A property set that cannot be used: the i18n key of the reason and its parameters. */
-export class ConfigError extends Error {
-    constructor(readonly key: string, readonly params: Record<string, string>) {
-        super(`${key}: ${JSON.stringify(params)}`);
-    }
-}
+const TIMINGS = ['message', 'resample'] as const;
 
-export function parseHoltWintersNode(p: HoltWintersProperties): HoltWintersNodeSettings {
-    const timingKind = p.timing || 'message';
-    let timing: SeriesTiming;
-    if (timingKind === 'message') timing = { kind: 'message' };
-    else if (timingKind === 'resample') timing = { kind: 'resample', stepSeconds: required(p, 'step') };
-    else throw new ConfigError('holt-winters.errors.timing', { value: String(p.timing) });
+/**
+ * The method's own limits (alpha in ]0, 1[, a season of at least 2…) are checked by the core,
+ * which names the parameter: a refusal there is one ConfigError of the whole parameter set.
+ * `parsePropertyPath` is the runtime's message-property parser (RED.util.normalisePropertyExpression).
+ */
+export function parseHoltWintersNode(p: HoltWintersProperties, parsePropertyPath: (path: string) => unknown): HoltWintersNodeSettings {
+    const read = new PropertyReader('holt-winters', p);
+    const number = (name: keyof HoltWintersProperties): number | undefined => read.optionalNumber(name, {}, { key: 'holt-winters.errors.notANumber' });
+    const required = (name: keyof HoltWintersProperties): number => {
+        const value = number(name);
+        if (value === undefined) throw read.refuse(name, p[name], 'holt-winters.errors.required');
+        return value;
+    };
+    const timing: SeriesTiming = read.oneOf('timing', TIMINGS, { default: 'message' }) === 'message'
+        ? { kind: 'message' }
+        : { kind: 'resample', stepSeconds: required('step') };
     const settings: SeriesBankSettings = {
         holtWinters: {
             // Unknown names are left for validateHoltWintersOptions to refuse with the others.
             model: (p.model || undefined) as HoltWintersModel | undefined,
-            alpha: numberOrUndefined(p, 'alpha'),
-            beta: numberOrUndefined(p, 'beta'),
-            gamma: numberOrUndefined(p, 'gamma'),
-            gammaDeviation: numberOrUndefined(p, 'gammaDeviation'),
-            seasonLength: required(p, 'seasonLength'),
-            smoothingWindow: numberOrUndefined(p, 'smoothingWindow'),
-            deltaPos: numberOrUndefined(p, 'deltaPos'),
-            deltaNeg: numberOrUndefined(p, 'deltaNeg'),
-            threshold: numberOrUndefined(p, 'threshold'),
-            window: numberOrUndefined(p, 'window'),
+            alpha: number('alpha'),
+            beta: number('beta'),
+            gamma: number('gamma'),
+            gammaDeviation: number('gammaDeviation'),
+            seasonLength: required('seasonLength'),
+            smoothingWindow: number('smoothingWindow'),
+            deltaPos: number('deltaPos'),
+            deltaNeg: number('deltaNeg'),
+            threshold: number('threshold'),
+            window: number('window'),
             compat: (p.compat || undefined) as HoltWintersCompat | undefined,
         },
         timing,
-        horizon: numberOrUndefined(p, 'horizon') ?? 0,
+        horizon: number('horizon') ?? 0,
     };
     try {
         validateSeriesBankSettings(settings);
     } catch (err) {
         if (!(err instanceof RangeError)) throw err;
-        throw new ConfigError('holt-winters.errors.parameters', { reason: err.message });
+        throw read.refuse('parameters', err.message, 'holt-winters.errors.parameters', { reason: err.message });
     }
-    return { bank: settings, property: (p.property ?? '').trim() || 'payload' };
-}
-
-function required(p: HoltWintersProperties, name: keyof HoltWintersProperties): number {
-    const value = numberOrUndefined(p, name);
-    if (value === undefined) throw new ConfigError('holt-winters.errors.required', { property: name });
-    return value;
-}
-
-/** A numeric property: undefined when empty (the default applies); a ConfigError when not a number. */
-function numberOrUndefined(p: HoltWintersProperties, name: keyof HoltWintersProperties): number | undefined {
-    const raw = p[name];
-    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined;
-    const value = typeof raw === 'number' ? raw : Number(raw.trim());
-    if (!Number.isFinite(value)) throw new ConfigError('holt-winters.errors.notANumber', { property: name, value: String(raw) });
-    return value;
+    const property = read.text('property', { default: 'payload' });
+    try {
+        parsePropertyPath(property);
+    } catch (err) {
+        throw read.refuse('property', property, undefined, { error: (err as Error).message });
+    }
+    return { bank: settings, property };
 }

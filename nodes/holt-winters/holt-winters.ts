@@ -3,17 +3,16 @@
  * RRDtool runs it) on any numeric stream, one series per `msg.topic`. The method lives in
  * lib/forecast; this file maps the node's properties, messages, status and saved state onto it.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ParametersChangedError, SeriesBank, type SeriesStep } from '../../lib/forecast/series-bank';
-import { ConfigError, parseHoltWintersNode, type HoltWintersNodeSettings, type HoltWintersProperties } from './config';
-import { StateFile } from './state-file';
-import { TrailingThrottle } from '../../lib/util/trailing-throttle';
+import { ParametersChangedError, SeriesBank, type SeriesBankSettings, type SeriesStep } from '../../lib/forecast/series-bank';
+import { parseHoltWintersNode, type HoltWintersProperties } from './config';
+import { settingsOrRefuse } from '../shared/bad-config';
+import { StateFile } from '../shared/state-file';
+import { TrailingThrottle } from '../shared/status-throttle';
+import { userDirPath } from '../shared/user-dir';
 
 type HoltWintersDef = NodeDef & HoltWintersProperties;
 
-/** Status is redrawn at most this often: a fast input stream must not flood the editor. */
 /** The state is saved this long after the first change since the last save (and on close). */
 const SAVE_AFTER_MS = 30_000;
 /** Under the userDir: one file per node, named by its id. */
@@ -24,23 +23,11 @@ export = function (RED: NodeAPI) {
         RED.nodes.createNode(this, def);
         const node = this;
 
-        let settings: HoltWintersNodeSettings;
-        try {
-            settings = parseHoltWintersNode(def);
-            RED.util.normalisePropertyExpression(settings.property);
-        } catch (err) {
-            const message = err instanceof ConfigError
-                ? RED._(err.key, err.params)
-                : RED._('holt-winters.errors.property', { property: String(def.property), error: (err as Error).message });
-            node.status({ fill: 'red', shape: 'ring', text: RED._('holt-winters.status.badParameters') });
-            node.error(message, {});
-            return;
-        }
+        const settings = settingsOrRefuse(RED, node, def, (config) => parseHoltWintersNode(config, RED.util.normalisePropertyExpression));
+        if (settings === undefined) return;
 
-        // Node-RED sets userDir (default ~/.node-red); a runtime embedded without one gets that default too.
-        const userDir = RED.settings.userDir ?? path.join(os.homedir(), '.node-red');
-        const stateFile = new StateFile(path.join(userDir, STATE_FOLDER, `${encodeURIComponent(node.id)}.json`));
-        const bank = restore();
+        const stateFile = new StateFile(userDirPath(RED, STATE_FOLDER, `${encodeURIComponent(node.id)}.json`));
+        const bank = restore(settings.bank);
 
         let saveTimer: NodeJS.Timeout | undefined;
         let badInputs = 0;
@@ -48,10 +35,10 @@ export = function (RED: NodeAPI) {
         /** Topics already warned about a late sample: one warning each, the count is in the status. */
         const warnedLate = new Set<string>();
 
-        function restore(): SeriesBank {
+        function restore(bankSettings: SeriesBankSettings): SeriesBank {
             try {
                 const saved = stateFile.read();
-                if (saved !== undefined) return SeriesBank.fromJSON(saved, settings.bank);
+                if (saved !== undefined) return SeriesBank.fromJSON(saved, bankSettings);
             } catch (err) {
                 if (err instanceof ParametersChangedError) {
                     node.warn(RED._('holt-winters.warnings.parametersChanged', { changed: err.changed.join(', ') }));
@@ -59,7 +46,7 @@ export = function (RED: NodeAPI) {
                     node.warn(RED._('holt-winters.warnings.unreadableState', { file: stateFile.file, error: (err as Error).message }));
                 }
             }
-            return new SeriesBank(settings.bank);
+            return new SeriesBank(bankSettings);
         }
 
         function scheduleSave(): void {

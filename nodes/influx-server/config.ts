@@ -7,7 +7,7 @@ import type { InfluxDB } from 'influx';
 import type { Node } from 'node-red';
 import type { AvailablePolicies } from '../../lib/store/history-query';
 import { RAW_POLICY, type RetentionSettings } from '../../lib/store/retention';
-import { ConfigError } from '../../lib/util/config-error';
+import { ConfigError } from '../shared/config-error';
 
 export { ConfigError };
 

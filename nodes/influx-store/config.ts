@@ -3,7 +3,7 @@
  * Part of the flow-file contract: names and values are documented in the node's help.
  */
 import type { Precision, NumberTyping } from '../../lib/store/line-protocol';
-import { ConfigError } from '../../lib/util/config-error';
+import { ConfigError } from '../shared/config-error';
 
 export { ConfigError };
 

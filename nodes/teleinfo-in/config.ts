@@ -5,9 +5,7 @@
 import type { BaudSetting } from '../../lib/teleinfo/baud-hunter';
 import type { TicModeSetting } from '../../lib/teleinfo/decoder';
 import type { OutputSetting } from '../../lib/teleinfo/emit-policy';
-import { ConfigError } from '../../lib/util/config-error';
-
-export { ConfigError };
+import { PropertyReader, type NumberLimits } from '../shared/properties';
 
 export interface TeleinfoInProperties {
     source?: string;
@@ -32,42 +30,35 @@ export interface TeleinfoInSettings {
     intervalMs: number;
 }
 
-const MODES = ['auto', 'historic', 'standard'];
-const OUTPUTS = ['frame', 'changes', 'interval'];
+/** Shared with the editor's validators (the exported setting teleinfoInLimits). */
+export const TELEINFO_IN_LIMITS = {
+    tcpPort: { integer: true, min: 1, max: 65535 },
+    /** Seconds. */
+    interval: { above: 0 },
+} as const satisfies Record<string, NumberLimits>;
+
+const SOURCES = ['serial', 'tcp', 'input'] as const;
+const MODES = ['auto', 'historic', 'standard'] as const;
+const OUTPUTS = ['frame', 'changes', 'interval'] as const;
+const BAUDS = ['auto', '1200', '9600'] as const;
 
 export function parseTeleinfoIn(p: TeleinfoInProperties): TeleinfoInSettings {
-    const mode = p.mode || 'auto';
-    if (!MODES.includes(mode)) throw new ConfigError('teleinfo-in.errors.mode', 'mode', p.mode);
-    const output = p.output || 'frame';
-    if (!OUTPUTS.includes(output)) throw new ConfigError('teleinfo-in.errors.output', 'output', p.output);
-    let intervalMs = 0;
-    if (output === 'interval') {
-        const seconds = Number(p.interval);
-        if (!(seconds > 0) || !Number.isFinite(seconds)) throw new ConfigError('teleinfo-in.errors.interval', 'interval', p.interval);
-        intervalMs = seconds * 1000;
-    }
-    return { source: parseSource(p), mode: mode as TicModeSetting, output: output as OutputSetting, intervalMs };
+    const read = new PropertyReader('teleinfo-in', p);
+    const mode = read.oneOf('mode', MODES, { default: 'auto' });
+    const output = read.oneOf('output', OUTPUTS, { default: 'frame' });
+    const intervalMs = output === 'interval' ? read.durationMs('interval', TELEINFO_IN_LIMITS.interval) : 0;
+    return { source: parseSource(read), mode, output, intervalMs };
 }
 
-function parseSource(p: TeleinfoInProperties): TeleinfoSource {
-    switch (p.source || 'serial') {
+function parseSource(read: PropertyReader): TeleinfoSource {
+    switch (read.oneOf('source', SOURCES, { default: 'serial' })) {
         case 'serial': {
-            const path = (p.port ?? '').trim();
-            if (path === '') throw new ConfigError('teleinfo-in.errors.port', 'port', p.port);
-            const baud = p.baud || 'auto';
-            if (baud !== 'auto' && baud !== '1200' && baud !== '9600') throw new ConfigError('teleinfo-in.errors.baud', 'baud', p.baud);
-            return { kind: 'serial', path, baud: baud === 'auto' ? 'auto' : (Number(baud) as 1200 | 9600) };
+            const baud = read.oneOf('baud', BAUDS, { default: 'auto' });
+            return { kind: 'serial', path: read.text('port'), baud: baud === 'auto' ? 'auto' : (Number(baud) as 1200 | 9600) };
         }
-        case 'tcp': {
-            const host = (p.host ?? '').trim();
-            if (host === '') throw new ConfigError('teleinfo-in.errors.host', 'host', p.host);
-            const port = Number(p.tcpPort);
-            if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError('teleinfo-in.errors.tcpPort', 'tcpPort', p.tcpPort);
-            return { kind: 'tcp', host, port };
-        }
+        case 'tcp':
+            return { kind: 'tcp', host: read.text('host'), port: read.integer('tcpPort', TELEINFO_IN_LIMITS.tcpPort) };
         case 'input':
             return { kind: 'input' };
-        default:
-            throw new ConfigError('teleinfo-in.errors.source', 'source', p.source);
     }
 }

@@ -10,27 +10,19 @@ import type { ReconnectingByteSource, SourceState } from '../../lib/transport/by
 import { SerialByteSource } from '../../lib/transport/serial';
 import { TcpByteSource } from '../../lib/transport/tcp';
 import { listSerialPorts } from '../../lib/transport/serial-ports';
-import { ConfigError, parseTeleinfoIn, type TeleinfoInProperties, type TeleinfoInSettings } from './config';
-import { TrailingThrottle } from '../../lib/util/trailing-throttle';
+import { parseTeleinfoIn, TELEINFO_IN_LIMITS, type TeleinfoInProperties } from './config';
+import { settingsOrRefuse } from '../shared/bad-config';
+import { TrailingThrottle } from '../shared/status-throttle';
 
 type TeleinfoInDef = NodeDef & TeleinfoInProperties;
-
 
 export = function (RED: NodeAPI) {
     function TeleinfoInNode(this: Node, def: TeleinfoInDef) {
         RED.nodes.createNode(this, def);
         const node = this;
 
-        let settings: TeleinfoInSettings;
-        try {
-            settings = parseTeleinfoIn(def);
-        } catch (err) {
-            if (!(err instanceof ConfigError)) throw err;
-            const message = RED._(err.key, { value: String(err.value) });
-            node.status({ fill: 'red', shape: 'ring', text: message });
-            node.error(`${message} (${err.property}: ${JSON.stringify(err.value)})`, {});
-            return;
-        }
+        const settings = settingsOrRefuse(RED, node, def, parseTeleinfoIn);
+        if (settings === undefined) return;
 
         const deviceName = settings.source.kind === 'serial' ? settings.source.path : settings.source.kind === 'tcp' ? `${settings.source.host}:${settings.source.port}` : 'input';
         let pendingSend: (msg: NodeMessage) => void = (msg) => node.send(msg);
@@ -135,7 +127,9 @@ export = function (RED: NodeAPI) {
         return reading as unknown as NodeMessage;
     }
 
-    RED.nodes.registerType('teleinfo-in', TeleinfoInNode);
+    RED.nodes.registerType('teleinfo-in', TeleinfoInNode, {
+        settings: { teleinfoInLimits: { value: TELEINFO_IN_LIMITS, exportable: true } },
+    });
 
     RED.httpAdmin.get('/teleinfo-in/ports', RED.auth.needsPermission('teleinfo-in.read'), (_req, res) => {
         listSerialPorts().then((ports) => res.json(ports), () => res.json([]));

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import holtWintersNode = require('../../nodes/holt-winters/holt-winters');
 import { HoltWinters, type HoltWintersPoint, type HoltWintersSettings } from '../../lib/forecast/holt-winters';
-import { describeOnEachRuntime, helper, received, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, pastCalls, received, statusMatching } from '../support/node-red';
 import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown> & { forecast: Record<string, unknown> };
@@ -177,14 +177,20 @@ describeOnEachRuntime('holt-winters', () => {
         ['a bad property expression', { property: 'payload[' }, 'holt-winters.errors.property'],
     ];
     for (const [what, props, key] of badParameters) {
-        test(`bad parameters (${what}): red status, the reason logged, input ignored`, async () => {
-            const { hw, forecasts, caught } = await load(props);
+        test(`bad parameters (${what}): red status with the reason, a catchable error at start and for every message`, async () => {
+            const { hw, forecasts } = await load(props);
             const status = await statusMatching(hw, (s) => s.fill === 'red');
-            assert.equal(status.text, 'holt-winters.status.badParameters');
-            assert.ok(calls(hw.error).some((a) => a[0] === key), JSON.stringify(calls(hw.error)));
+            assert.equal(status.text, key);
+            const [[startError, startMessage]] = pastCalls(hw, 'error');
+            assert.ok(String(startError).startsWith(`${key} (`), String(startError));
+            assert.equal((startMessage as { topic: string }).topic, 'holt-winters');
             hw.receive({ payload: 1 });
-            await new Promise((r) => setTimeout(r, 100));
-            assert.equal(forecasts.length + caught.length, 0);
+            // The Catch node gets the error raised at start, then the one the message was answered with.
+            const c1 = helper.getNode('c1');
+            await waitFor(() => pastCalls(c1, 'send').length === 2);
+            const messages = pastCalls(c1, 'send').map(([caught]) => (caught as { error: { message: string } }).error.message);
+            assert.deepEqual(messages, [startError, `Error: ${String(startError)}`]);
+            assert.equal(forecasts.length, 0);
         });
     }
 

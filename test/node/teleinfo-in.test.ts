@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import teleinfoIn = require('../../nodes/teleinfo-in/teleinfo-in');
-import { describeOnEachRuntime, helper, received, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, pastCalls, received, statusMatching } from '../support/node-red';
 import { captureBytes, completeFrames, frameOfGroups, groupLine, teleinfoVectors } from '../support/teleinfo-vectors';
 import { waitFor } from '../support/wait';
 
@@ -130,12 +130,20 @@ describeOnEachRuntime('teleinfo-in', () => {
         ['an interval of zero', { output: 'interval', interval: 0 }, 'teleinfo-in.errors.interval'],
     ];
     for (const [what, props, key] of badConfigs) {
-        test(`a bad config value (${what}) gives a red status and a logged error`, async () => {
+        test(`a bad config value (${what}) gives a red status with the reason and a catchable error naming the property`, async () => {
             await helper.load(teleinfoIn, inputFlow(props));
             const t1 = helper.getNode('t1');
             const status = await statusMatching(t1, (s) => s.fill === 'red');
             assert.equal(status.text, key);
-            assert.ok((t1.error as unknown as { args: unknown[][] }).args.some((a) => String(a[0]).startsWith(key)));
+            const property = key.slice('teleinfo-in.errors.'.length);
+            const errors = pastCalls(t1, 'error');
+            assert.deepEqual(errors.map((a) => a[0]), [`${key} (${property}: ${JSON.stringify(props[property])})`]);
+            // The Catch node got it, with the property and value as data.
+            const c1 = helper.getNode('c1');
+            await waitFor(() => pastCalls(c1, 'send').length === 1);
+            const [[caught]] = pastCalls(c1, 'send') as [[{ error: { message: string }; payload: { property: string; value: unknown } }]];
+            assert.equal(caught.error.message, errors[0][0]);
+            assert.deepEqual(caught.payload, { property, value: props[property], reason: key });
         });
     }
 

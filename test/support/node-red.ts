@@ -73,3 +73,12 @@ export function spiedCalls(node: unknown, event: string): unknown[][] {
     (node as { on(e: string, cb: (call: { args: unknown[] }) => void): void }).on(event, (call) => seen.push(call.args));
     return seen;
 }
+
+/**
+ * The arguments of the calls `node` has made so far to one of its spied methods (`error`, `send`…),
+ * including those made while the flows were loading, before a listener could be attached.
+ */
+export function pastCalls(node: unknown, method: string): unknown[][] {
+    const spy = (node as Record<string, { getCalls?(): { thisValue: unknown; args: unknown[] }[] }>)[method];
+    return (spy.getCalls?.() ?? []).filter((call) => call.thisValue === node).map((call) => call.args);
+}

@@ -1,0 +1,105 @@
+/**
+ * Readers for the properties of a node as saved in a flow file. The editor saves what its form
+ * shows, so a number may arrive as a number or as text, a checkbox as a boolean or as 'true'; an
+ * empty value takes the default. A value that cannot be used throws a ConfigError whose key is
+ * `<type>.errors.<property>` unless another is given, so every node words its own reasons.
+ */
+import { ConfigError } from './config-error';
+import { energyKit } from './migrations';
+
+/** What a numeric property may hold: whole numbers only, and inclusive bounds. */
+export interface NumberLimits {
+    integer?: boolean;
+    min?: number;
+    max?: number;
+    /** Exclusive lower bound (a duration or a size must be above 0). */
+    above?: number;
+}
+
+interface ReadOptions<T> {
+    /** Used when the property is absent or empty; without it, an empty property is refused. */
+    default?: T;
+    /** The i18n key of the reason when the value is refused. */
+    key?: string;
+}
+
+export class PropertyReader {
+    private readonly saved: Readonly<Record<string, unknown>>;
+
+    /** `saved`: the node's config as the flow file holds it (after migrations). */
+    constructor(
+        private readonly type: string,
+        saved: object,
+    ) {
+        this.saved = saved as Readonly<Record<string, unknown>>;
+    }
+
+    /** Trimmed text; empty means the default (or a refusal without one). */
+    text(name: string, options: ReadOptions<string> = {}): string {
+        const raw = this.saved[name];
+        const value = typeof raw === 'string' ? raw.trim() : raw === undefined || raw === null ? '' : String(raw).trim();
+        if (value !== '') return value;
+        if (options.default !== undefined) return options.default;
+        throw this.refuse(name, raw, options.key);
+    }
+
+    /** Text that may stay empty when saved so (the editor's way of saying "none"); absent means the default. */
+    optionalText(name: string, whenAbsent = ''): string {
+        const raw = this.saved[name];
+        return raw === undefined || raw === null ? whenAbsent : String(raw).trim();
+    }
+
+    number(name: string, limits: NumberLimits, options: ReadOptions<number> = {}): number {
+        const raw = this.saved[name];
+        if (isEmpty(raw)) {
+            if (options.default !== undefined) return options.default;
+            throw this.refuse(name, raw, options.key);
+        }
+        const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
+        if (!withinLimits(value, limits)) throw this.refuse(name, raw, options.key);
+        return value;
+    }
+
+    /** A number, or undefined when empty: for properties whose default another layer decides. */
+    optionalNumber(name: string, limits: NumberLimits = {}, options: { key?: string } = {}): number | undefined {
+        return isEmpty(this.saved[name]) ? undefined : this.number(name, limits, options);
+    }
+
+    integer(name: string, limits: Omit<NumberLimits, 'integer'>, options: ReadOptions<number> = {}): number {
+        return this.number(name, { ...limits, integer: true }, options);
+    }
+
+    oneOf<T extends string>(name: string, choices: readonly T[], options: ReadOptions<T> = {}): T {
+        const raw = this.saved[name];
+        if (isEmpty(raw) && options.default !== undefined) return options.default;
+        if (typeof raw === 'string' && (choices as readonly string[]).includes(raw)) return raw as T;
+        throw this.refuse(name, raw, options.key);
+    }
+
+    boolean(name: string, whenAbsent: boolean): boolean {
+        const raw = this.saved[name];
+        if (raw === undefined || raw === null || raw === '') return whenAbsent;
+        if (raw === true || raw === 'true') return true;
+        if (raw === false || raw === 'false') return false;
+        throw this.refuse(name, raw);
+    }
+
+    /** A duration typed in seconds (fractions allowed), as milliseconds. */
+    durationMs(name: string, limits: Omit<NumberLimits, 'integer'>, options: ReadOptions<number> = {}): number {
+        return this.number(name, limits, { ...options, default: options.default === undefined ? undefined : options.default / 1000 }) * 1000;
+    }
+
+    /** The error for a refused value of `name`, for checks the readers cannot express. */
+    refuse(name: string, value: unknown, key?: string, params?: Record<string, string | number>): ConfigError {
+        return new ConfigError(key ?? `${this.type}.errors.${name}`, name, value, params);
+    }
+}
+
+function isEmpty(raw: unknown): boolean {
+    return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+}
+
+/** One check for the runtime and the editor (resources/energy-kit.js). */
+export function withinLimits(value: number, limits: NumberLimits): boolean {
+    return energyKit.withinLimits(value, limits);
+}

@@ -1,0 +1,106 @@
+/**
+ * The node kit without a runtime: property readers, config migrations (the same code the editor
+ * runs), and the rate-limited errors.
+ */
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ConfigError } from '../../nodes/shared/config-error';
+import { energyKit, migrateConfig, type Migration } from '../../nodes/shared/migrations';
+import { PropertyReader } from '../../nodes/shared/properties';
+import { RateLimitedErrors } from '../../nodes/shared/rate-limited-errors';
+
+function refusal(fn: () => unknown): ConfigError {
+    try {
+        fn();
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err;
+    }
+    assert.fail('not refused');
+}
+
+describe('PropertyReader', () => {
+    const read = (saved: Record<string, unknown>) => new PropertyReader('demo-node', saved);
+
+    test('numbers arrive as numbers or as the text the editor saved; empty takes the default', () => {
+        assert.equal(read({ n: 5 }).integer('n', { min: 1 }), 5);
+        assert.equal(read({ n: ' 7 ' }).integer('n', { min: 1 }), 7);
+        assert.equal(read({ n: '' }).integer('n', { min: 1 }, { default: 3 }), 3);
+        assert.equal(read({}).number('n', { above: 0 }, { default: 0.5 }), 0.5);
+        assert.equal(read({ n: '2.5' }).number('n', { above: 0 }), 2.5);
+        assert.equal(read({ n: null }).optionalNumber('n'), undefined);
+    });
+
+    test('a refused number names the node key, the property and the value as saved', () => {
+        for (const [saved, limits] of [
+            [{ n: '1.5' }, { integer: true }],
+            [{ n: 0 }, { above: 0 }],
+            [{ n: '70000' }, { max: 65535 }],
+            [{ n: '-1' }, { min: 0 }],
+            [{ n: 'abc' }, {}],
+            [{ n: '' }, {}],
+            [{ n: 'Infinity' }, {}],
+        ] as const) {
+            const err = refusal(() => read(saved).number('n', limits));
+            assert.equal(err.key, 'demo-node.errors.n');
+            assert.equal(err.property, 'n');
+            assert.equal(err.value, saved.n);
+        }
+        assert.equal(refusal(() => read({ n: 'x' }).number('n', {}, { key: 'demo-node.errors.other' })).key, 'demo-node.errors.other');
+    });
+
+    test('choices, text, booleans and durations', () => {
+        assert.equal(read({}).oneOf('mode', ['a', 'b'], { default: 'a' }), 'a');
+        assert.equal(read({ mode: 'b' }).oneOf('mode', ['a', 'b']), 'b');
+        assert.equal(refusal(() => read({ mode: 'c' }).oneOf('mode', ['a', 'b'], { default: 'a' })).value, 'c');
+        assert.equal(read({ host: ' h ' }).text('host'), 'h');
+        assert.equal(refusal(() => read({ host: '  ' }).text('host')).key, 'demo-node.errors.host');
+        assert.equal(read({}).optionalText('tag', 'meter'), 'meter');
+        assert.equal(read({ tag: '' }).optionalText('tag', 'meter'), '');
+        assert.equal(read({ on: 'true' }).boolean('on', false), true);
+        assert.equal(read({ on: false }).boolean('on', true), false);
+        assert.equal(read({}).boolean('on', true), true);
+        assert.equal(refusal(() => read({ on: 'yes' }).boolean('on', false)).value, 'yes');
+        assert.equal(read({ every: '1.5' }).durationMs('every', { above: 0 }), 1500);
+        assert.equal(read({}).durationMs('every', { above: 0 }, { default: 60_000 }), 60_000);
+    });
+});
+
+describe('config migrations', () => {
+    const migrations: Migration[] = [
+        { to: 2, up: (c) => ({ ...c, unit: c.unit ?? 'Wh' }) },
+        { to: 3, up: ({ oldName, ...c }) => ({ ...c, newName: oldName }) },
+    ];
+
+    test('a config without configVersion is version 1 and runs every migration, in order', () => {
+        const saved = { oldName: 'x' };
+        assert.deepEqual(energyKit.migrate(saved, migrations), { unit: 'Wh', newName: 'x', configVersion: 3 });
+        assert.deepEqual(saved, { oldName: 'x' }, 'the saved config is not changed');
+    });
+
+    test('only the migrations above the saved version run; the latest version is left as it is', () => {
+        assert.deepEqual(energyKit.migrate({ configVersion: 2, unit: 'kWh', oldName: 'y' }, migrations), { configVersion: 3, unit: 'kWh', newName: 'y' });
+        assert.deepEqual(energyKit.migrate({ configVersion: 3, newName: 'z' }, migrations), { configVersion: 3, newName: 'z' });
+    });
+
+    test('a config saved by a newer release is not downgraded', () => {
+        assert.deepEqual(energyKit.migrate({ configVersion: 9, future: true }, migrations), { configVersion: 9, future: true });
+    });
+
+    test('a node type that never changed shape is stamped version 1', () => {
+        assert.deepEqual(migrateConfig('no-such-node', { a: 1 }), { a: 1, configVersion: 1 });
+        assert.equal(energyKit.latestVersion([]), 1);
+    });
+});
+
+describe('RateLimitedErrors', () => {
+    test('one report per kind per interval, every failure counted, the next report says how many were not reported', () => {
+        const errors = new RateLimitedErrors(60_000);
+        const reports: [string, number, number][] = [];
+        const fail = (kind: string, at: number) => errors.fail(kind, at, (r) => reports.push([kind, at, r.unreported]));
+        for (let at = 0; at < 120_000; at += 5000) fail('device', at);
+        fail('other', 1000);
+        assert.equal(errors.count, 25);
+        assert.deepEqual(reports, [['device', 0, 0], ['device', 60_000, 11], ['other', 1000, 0]]);
+    });
+});
