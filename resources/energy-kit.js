@@ -1,6 +1,6 @@
 /**
- * What the editor and the runtime share: config migrations, the limits of numeric properties, and
- * the editor's form helpers. Node-RED serves this folder at resources/@kerrucent/node-red-energy/;
+ * What the editor and the runtime share: config migrations, the check of numeric properties
+ * against their limits, and the editor's form helpers. Node-RED serves this folder at resources/@kerrucent/node-red-energy/;
  * every node's editor .html loads this file first, then its own migrations
  * (migrations/<type>.js). The runtime requires the same files (nodes/shared/migrations.ts), so the
  * editor and the runtime migrate a saved config the same way.
@@ -17,13 +17,17 @@
     /** Migrations per node type, filled by migrations/<type>.js in the editor. */
     var migrations = {};
 
-    /** Whether `value` (a number) is within `limits` ({ integer, min, max, above }, each optional). */
+    /**
+     * Whether `value` (a number) is within `limits` ({ integer, min, max, above, below }, each
+     * optional): the browser's copy of lib/util/limits.ts, tested against it.
+     */
     function withinLimits(value, limits) {
         if (typeof value !== 'number' || !isFinite(value)) return false;
         if (limits.integer === true && Math.floor(value) !== value) return false;
         if (limits.min !== undefined && value < limits.min) return false;
         if (limits.max !== undefined && value > limits.max) return false;
-        return limits.above === undefined || value > limits.above;
+        if (limits.above !== undefined && value <= limits.above) return false;
+        return limits.below === undefined || value < limits.below;
     }
 
     /** The config version a node of this type saves today: the last migration's, 1 without any. */
@@ -54,6 +58,17 @@
     /** The translated reason a validator returns (the editor shows it), or false outside the editor. */
     function reason(node, key) {
         return node && typeof node._ === 'function' ? node._(key) : false;
+    }
+
+    /**
+     * The value of `property` on the form while the node's edit dialog is open (the element
+     * `markerId` exists only in that dialog), else the node's saved value; `fallback` when empty.
+     * Validators run both while editing (live, on the form) and on the workspace (on the saved node).
+     */
+    function formOr(node, property, fallback, markerId) {
+        var editing = $('#' + markerId).length > 0;
+        var value = editing ? $('#node-input-' + property).val() : node[property];
+        return value === undefined || value === null || value === '' ? fallback : value;
     }
 
     /**
@@ -94,6 +109,7 @@
         latestVersion: latestVersion,
         migrate: migrate,
         reason: reason,
+        formOr: formOr,
         numberValidator: numberValidator,
         prepareForm: prepareForm,
     };

@@ -11,6 +11,7 @@
  * its level multiplicatively.
  */
 import { MAX_FAILURE_WINDOW, ViolationWindow } from './failures';
+import { describeLimits, withinLimits, type NumberLimits } from '../util/limits';
 import { smoothingHalfWidth, smoothProfile } from './smoothing';
 
 export type HoltWintersModel = 'additive' | 'multiplicative';
@@ -109,6 +110,20 @@ export const HOLT_WINTERS_DEFAULTS: Readonly<Omit<HoltWintersOptions, 'seasonLen
 /** rrdtool's own lower limit for the band multipliers (`rrdtool tune --deltapos`). */
 const MIN_DELTA = 0.1;
 
+/** The numeric options' limits (the node's editor validates against them too). */
+export const HOLT_WINTERS_LIMITS = {
+    alpha: { above: 0, below: 1 },
+    beta: { min: 0, max: 1 },
+    gamma: { above: 0, below: 1 },
+    gammaDeviation: { above: 0, below: 1 },
+    seasonLength: { integer: true, min: 2 },
+    smoothingWindow: { min: 0, below: 1 },
+    deltaPos: { min: MIN_DELTA },
+    deltaNeg: { min: MIN_DELTA },
+    threshold: { integer: true, min: 1, max: MAX_FAILURE_WINDOW },
+    window: { integer: true, min: 1, max: MAX_FAILURE_WINDOW },
+} as const satisfies Record<string, NumberLimits>;
+
 /**
  * The settings with their defaults filled in (`gammaDeviation` defaults to `gamma`); throws a
  * RangeError naming every bad parameter, with rrdtool's limits.
@@ -131,26 +146,14 @@ export function validateHoltWintersOptions(settings: HoltWintersSettings): HoltW
     };
     const problems: string[] = [];
     const show = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
-    const check = (name: keyof HoltWintersOptions, accepted: (n: number) => boolean, range: string) => {
-        const value: unknown = options[name];
-        if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${name} must be a finite number, got ${show(value)}`);
-        else if (!accepted(value)) problems.push(`${name} must be ${range}, got ${show(value)}`);
-    };
     if (options.model !== 'additive' && options.model !== 'multiplicative') problems.push(`model must be "additive" or "multiplicative", got ${show(options.model)}`);
     if (options.compat !== 'clean' && options.compat !== 'rrdtool') problems.push(`compat must be "clean" or "rrdtool", got ${show(options.compat)}`);
-    const openUnit = (n: number) => n > 0 && n < 1;
-    check('alpha', openUnit, 'in (0, 1)');
-    check('beta', (n) => n >= 0 && n <= 1, 'in [0, 1]');
-    check('gamma', openUnit, 'in (0, 1)');
-    check('gammaDeviation', openUnit, 'in (0, 1)');
-    check('seasonLength', (n) => Number.isInteger(n) && n >= 2, 'an integer ≥ 2');
-    check('smoothingWindow', (n) => n >= 0 && n < 1, 'in [0, 1)');
-    check('deltaPos', (n) => n >= MIN_DELTA, `≥ ${MIN_DELTA}`);
-    check('deltaNeg', (n) => n >= MIN_DELTA, `≥ ${MIN_DELTA}`);
-    const failureCount = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_FAILURE_WINDOW;
-    check('threshold', failureCount, `an integer in 1 … ${MAX_FAILURE_WINDOW}`);
-    check('window', failureCount, `an integer in 1 … ${MAX_FAILURE_WINDOW}`);
-    if (failureCount(options.threshold) && failureCount(options.window) && options.threshold > options.window) {
+    for (const [name, limits] of Object.entries(HOLT_WINTERS_LIMITS) as [keyof typeof HOLT_WINTERS_LIMITS, NumberLimits][]) {
+        const value: unknown = options[name];
+        if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${name} must be a finite number, got ${show(value)}`);
+        else if (!withinLimits(value, limits)) problems.push(`${name} must be ${describeLimits(limits)}, got ${show(value)}`);
+    }
+    if (withinLimits(options.threshold, HOLT_WINTERS_LIMITS.threshold) && withinLimits(options.window, HOLT_WINTERS_LIMITS.window) && options.threshold > options.window) {
         problems.push(`threshold (${options.threshold}) must not exceed window (${options.window})`);
     }
     if (problems.length > 0) throw new RangeError(`Invalid Holt-Winters options: ${problems.join('; ')}`);

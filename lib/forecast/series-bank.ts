@@ -7,6 +7,7 @@
  */
 import { HoltWinters, validateHoltWintersOptions, type HoltWintersOptions, type HoltWintersPoint, type HoltWintersSettings, type HoltWintersState } from './holt-winters';
 import { Resampler, type ResamplerState } from './resampler';
+import { describeLimits, withinLimits, type NumberLimits } from '../util/limits';
 
 export type SeriesTiming = { kind: 'message' } | { kind: 'resample'; stepSeconds: number };
 
@@ -109,6 +110,13 @@ interface Series {
 }
 
 /** The settings checked and completed; throws a RangeError naming every bad one. */
+/** The limits of the bank's own numeric settings (the Holt-Winters ones are HOLT_WINTERS_LIMITS). */
+export const SERIES_BANK_LIMITS = {
+    /** Seconds: the resampler works in whole milliseconds. */
+    step: { min: 0.001 },
+    horizon: { integer: true, min: 0 },
+} as const satisfies Record<string, NumberLimits>;
+
 export function validateSeriesBankSettings(settings: SeriesBankSettings): SeriesBankOptions {
     const problems: string[] = [];
     let holtWinters: HoltWintersOptions | undefined;
@@ -129,7 +137,7 @@ export function validateSeriesBankSettings(settings: SeriesBankSettings): Series
     } else if (timing.kind !== 'message') {
         problems.push(`timing must be "message" or "resample", got ${JSON.stringify((timing as { kind: unknown }).kind)}`);
     }
-    if (!Number.isInteger(settings.horizon) || settings.horizon < 0) problems.push(`horizon must be an integer ≥ 0, got ${settings.horizon}`);
+    if (!withinLimits(settings.horizon, SERIES_BANK_LIMITS.horizon)) problems.push(`horizon must be ${describeLimits(SERIES_BANK_LIMITS.horizon)}, got ${settings.horizon}`);
     if (problems.length > 0 || holtWinters === undefined) throw new RangeError(problems.join('; '));
     return { holtWinters, timing, horizon: settings.horizon };
 }

@@ -3,8 +3,8 @@
  * Part of the flow-file contract: names and values are documented in the node's help. The editor
  * saves numbers as strings; an empty value takes the default (gammaDeviation's is gamma).
  */
-import type { HoltWintersCompat, HoltWintersModel } from '../../lib/forecast/holt-winters';
-import { validateSeriesBankSettings, type SeriesBankSettings, type SeriesTiming } from '../../lib/forecast/series-bank';
+import { HOLT_WINTERS_LIMITS, type HoltWintersCompat, type HoltWintersModel } from '../../lib/forecast/holt-winters';
+import { SERIES_BANK_LIMITS, validateSeriesBankSettings, type SeriesBankSettings, type SeriesTiming } from '../../lib/forecast/series-bank';
 import { PropertyReader } from '../shared/properties';
 
 type NumberProperty = string | number | null;
@@ -35,6 +35,9 @@ export interface HoltWintersNodeSettings {
 }
 
 const TIMINGS = ['message', 'resample'] as const;
+
+/** Shared with the editor's validators (the exported setting holtWintersLimits): the core's own. */
+export const HOLT_WINTERS_NODE_LIMITS = { ...HOLT_WINTERS_LIMITS, ...SERIES_BANK_LIMITS };
 
 /**
  * The method's own limits (alpha in ]0, 1[, a season of at least 2…) are checked by the core,

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ParametersChangedError, SeriesBank, type SeriesBankSettings, type SeriesStep } from '../../lib/forecast/series-bank';
-import { parseHoltWintersNode, type HoltWintersProperties } from './config';
+import { HOLT_WINTERS_NODE_LIMITS, parseHoltWintersNode, type HoltWintersProperties } from './config';
 import { settingsOrRefuse } from '../shared/bad-config';
 import { StateFile } from '../shared/state-file';
 import { TrailingThrottle } from '../shared/status-throttle';
@@ -154,5 +154,7 @@ export = function (RED: NodeAPI) {
         status.request(true);
     }
 
-    RED.nodes.registerType('holt-winters', HoltWintersNode);
+    RED.nodes.registerType('holt-winters', HoltWintersNode, {
+        settings: { holtWintersLimits: { value: HOLT_WINTERS_NODE_LIMITS, exportable: true } },
+    });
 };

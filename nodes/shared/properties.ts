@@ -4,17 +4,10 @@
  * empty value takes the default. A value that cannot be used throws a ConfigError whose key is
  * `<type>.errors.<property>` unless another is given, so every node words its own reasons.
  */
+import { withinLimits, type NumberLimits } from '../../lib/util/limits';
 import { ConfigError } from './config-error';
-import { energyKit } from './migrations';
 
-/** What a numeric property may hold: whole numbers only, and inclusive bounds. */
-export interface NumberLimits {
-    integer?: boolean;
-    min?: number;
-    max?: number;
-    /** Exclusive lower bound (a duration or a size must be above 0). */
-    above?: number;
-}
+export type { NumberLimits };
 
 interface ReadOptions<T> {
     /** Used when the property is absent or empty; without it, an empty property is refused. */
@@ -97,9 +90,4 @@ export class PropertyReader {
 
 function isEmpty(raw: unknown): boolean {
     return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
-}
-
-/** One check for the runtime and the editor (resources/energy-kit.js). */
-export function withinLimits(value: number, limits: NumberLimits): boolean {
-    return energyKit.withinLimits(value, limits);
 }

@@ -8,6 +8,7 @@ import { ConfigError } from '../../nodes/shared/config-error';
 import { energyKit, migrateConfig, type Migration } from '../../nodes/shared/migrations';
 import { PropertyReader } from '../../nodes/shared/properties';
 import { RateLimitedErrors } from '../../nodes/shared/rate-limited-errors';
+import { withinLimits, type NumberLimits } from '../../lib/util/limits';
 
 function refusal(fn: () => unknown): ConfigError {
     try {
@@ -102,5 +103,18 @@ describe('RateLimitedErrors', () => {
         fail('other', 1000);
         assert.equal(errors.count, 25);
         assert.deepEqual(reports, [['device', 0, 0], ['device', 60_000, 11], ['other', 1000, 0]]);
+    });
+});
+
+describe('withinLimits', () => {
+    test('the editor\'s copy (resources/energy-kit.js) agrees with the runtime\'s on every bound', () => {
+        const limits: NumberLimits[] = [{}, { integer: true }, { min: 1 }, { max: 28 }, { above: 0 }, { below: 1 }, { integer: true, min: 1, max: 28 }, { above: 0, below: 1 }];
+        const values = [-1, 0, 0.5, 1, 1.5, 2, 28, 28.5, 29, NaN, Infinity, -Infinity];
+        for (const l of limits) {
+            for (const v of values) assert.equal(energyKit.withinLimits(v, l), withinLimits(v, l), `${v} in ${JSON.stringify(l)}`);
+        }
+        assert.equal(withinLimits(0, { above: 0 }), false);
+        assert.equal(withinLimits(1, { below: 1 }), false);
+        assert.equal(withinLimits(28, { integer: true, min: 1, max: 28 }), true);
     });
 });
