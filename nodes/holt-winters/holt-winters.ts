@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { ParametersChangedError, SeriesBank, type SeriesBankSettings, type SeriesStep } from '../../lib/forecast/series-bank';
 import { HOLT_WINTERS_NODE_LIMITS, parseHoltWintersNode, type HoltWintersProperties } from './config';
 import { settingsOrRefuse } from '../shared/bad-config';
+import { forecastStatus } from './status';
 import { StateFile } from '../shared/state-file';
 import { TrailingThrottle } from '../shared/status-throttle';
 import { userDirPath } from '../shared/user-dir';
@@ -63,17 +64,7 @@ export = function (RED: NodeAPI) {
         const status = new TrailingThrottle(showStatus);
 
         function showStatus(): void {
-            const s = bank.summary();
-            if (s.series === 0) {
-                node.status({ fill: 'grey', shape: 'ring', text: RED._('holt-winters.status.waiting') });
-                return;
-            }
-            const fill = s.failing > 0 ? 'red' : s.warmingUp > 0 ? 'yellow' : 'green';
-            node.status({
-                fill,
-                shape: 'dot',
-                text: RED._('holt-winters.status.summary', { series: s.series, warmingUp: s.warmingUp, failing: s.failing, badInputs, late: lateSamples }),
-            });
+            node.status(forecastStatus(bank.summary(), { badInputs, lateSamples }, RED._));
         }
 
         function forecastOf(step: SeriesStep): Record<string, unknown> {

@@ -12,9 +12,14 @@ import { TcpByteSource } from '../../lib/transport/tcp';
 import { listSerialPorts } from '../../lib/transport/serial-ports';
 import { parseTeleinfoIn, TELEINFO_IN_LIMITS, type TeleinfoInProperties } from './config';
 import { settingsOrRefuse } from '../shared/bad-config';
+import { readingStatus } from './status';
+import { RateLimitedErrors } from '../shared/rate-limited-errors';
 import { TrailingThrottle } from '../shared/status-throttle';
 
 type TeleinfoInDef = NodeDef & TeleinfoInProperties;
+
+/** One catchable error per kind of device failure per interval (the status always shows the latest). */
+const DEVICE_ERROR_EVERY_MS = 60_000;
 
 export = function (RED: NodeAPI) {
     function TeleinfoInNode(this: Node, def: TeleinfoInDef) {
@@ -50,15 +55,7 @@ export = function (RED: NodeAPI) {
         const status = new TrailingThrottle(showReading);
 
         function showReading(): void {
-            const c = session.counters;
-            const errors = c.badChecksum + c.badFormat + c.oversize;
-            if (session.mode === undefined && c.frames === 0) {
-                node.status({ fill: 'yellow', shape: 'dot', text: RED._('teleinfo-in.status.searching', { baud: session.baud ?? '' }) });
-                return;
-            }
-            const params = { mode: RED._(`teleinfo-in.mode.${session.mode ?? 'auto'}`), baud: session.baud ?? '', frames: c.frames, errors, interrupted: c.interrupted };
-            const key = session.baud === undefined ? 'teleinfo-in.status.readingNoBaud' : 'teleinfo-in.status.reading';
-            node.status({ fill: lastFrameHadDrops ? 'yellow' : 'green', shape: 'dot', text: RED._(key, params) });
+            node.status(readingStatus({ mode: session.mode, baud: session.baud, counters: session.counters, lastFrameHadDrops }, RED._));
             lastFrameHadDrops = false;
         }
 
@@ -88,6 +85,7 @@ export = function (RED: NodeAPI) {
             ? new SerialByteSource({ path: settings.source.path, baudRate: session.baud ?? 1200 })
             : new TcpByteSource({ host: settings.source.host, port: settings.source.port });
 
+        const deviceErrors = new RateLimitedErrors(DEVICE_ERROR_EVERY_MS);
         source.on('data', (chunk) => {
             const nextBaud = session.push(chunk, Date.now());
             if (nextBaud !== undefined && source instanceof SerialByteSource) {
@@ -107,7 +105,11 @@ export = function (RED: NodeAPI) {
                 case 'retrying': {
                     const seconds = Math.round(state.retryInMs / 1000);
                     node.status({ fill: 'red', shape: 'ring', text: RED._('teleinfo-in.status.retrying', { error: state.error.message, seconds }) });
-                    node.error(RED._('teleinfo-in.errors.device', { device: deviceName, error: state.error.message }), {});
+                    // A meter unplugged for a night fails every few seconds: reported once a minute, all counted.
+                    deviceErrors.fail(state.error.message, Date.now(), ({ unreported }) => {
+                        const text = RED._('teleinfo-in.errors.device', { device: deviceName, error: state.error.message });
+                        node.error(unreported === 0 ? text : `${text} ${RED._('teleinfo-in.errors.unreported', { count: unreported })}`, { payload: { device: deviceName, error: state.error.message, failures: deviceErrors.count } });
+                    });
                     break;
                 }
                 case 'stopped':

@@ -1,0 +1,54 @@
+/**
+ * Each node's status from its counters, without the runtime: the stand-in translator returns the key
+ * with its parameters, so the tests see which text and which figures a status shows.
+ */
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readingStatus } from '../../nodes/teleinfo-in/status';
+import { forecastStatus } from '../../nodes/holt-winters/status';
+import type { TicCounters } from '../../lib/teleinfo/decoder';
+
+const t = (key: string, params?: Record<string, string | number>) => (params === undefined ? key : `${key} ${JSON.stringify(params)}`);
+
+describe('teleinfo-in status', () => {
+    const counters = (c: Partial<TicCounters> = {}): TicCounters => ({ frames: 0, groups: 0, badChecksum: 0, badFormat: 0, interrupted: 0, oversize: 0, validGroups: 0, ...c } as TicCounters);
+
+    test('before the first frame: searching, at the speed being tried', () => {
+        assert.deepEqual(readingStatus({ mode: undefined, baud: 1200, counters: counters(), lastFrameHadDrops: false }, t), {
+            fill: 'yellow',
+            shape: 'dot',
+            text: 'teleinfo-in.status.searching {"baud":1200}',
+        });
+    });
+
+    test('reading: mode, speed, frames, and the errors summed from checksum, format and oversize counters', () => {
+        const status = readingStatus({ mode: 'standard', baud: 9600, counters: counters({ frames: 12, badChecksum: 2, badFormat: 1, oversize: 1, interrupted: 3 }), lastFrameHadDrops: false }, t);
+        assert.deepEqual(status, {
+            fill: 'green',
+            shape: 'dot',
+            text: 'teleinfo-in.status.reading {"mode":"teleinfo-in.mode.standard","baud":9600,"frames":12,"errors":4,"interrupted":3}',
+        });
+    });
+
+    test('bytes from messages or TCP have no speed; a frame with dropped groups turns the dot yellow', () => {
+        const status = readingStatus({ mode: 'historic', baud: undefined, counters: counters({ frames: 1 }), lastFrameHadDrops: true }, t);
+        assert.equal(status.fill, 'yellow');
+        assert.ok(String(status.text).startsWith('teleinfo-in.status.readingNoBaud '));
+    });
+});
+
+describe('holt-winters status', () => {
+    const none = { badInputs: 0, lateSamples: 0 };
+
+    test('no series yet: grey, waiting', () => {
+        assert.deepEqual(forecastStatus({ series: 0, warmingUp: 0, failing: 0 }, none, t), { fill: 'grey', shape: 'ring', text: 'holt-winters.status.waiting' });
+    });
+
+    test('the colour says the worst series: failing red, warming up yellow, else green; the counters are shown', () => {
+        assert.equal(forecastStatus({ series: 3, warmingUp: 1, failing: 1 }, none, t).fill, 'red');
+        assert.equal(forecastStatus({ series: 3, warmingUp: 1, failing: 0 }, none, t).fill, 'yellow');
+        const status = forecastStatus({ series: 3, warmingUp: 0, failing: 0 }, { badInputs: 2, lateSamples: 5 }, t);
+        assert.equal(status.fill, 'green');
+        assert.equal(status.text, 'holt-winters.status.summary {"series":3,"warmingUp":0,"failing":0,"badInputs":2,"late":5}');
+    });
+});
