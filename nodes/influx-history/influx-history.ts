@@ -8,6 +8,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { chartOf, HistoryRequestError, isHistoryRange, planHistory, planSamples, samplesOf, type AvailablePolicies, type HistoryRange, type HistorySource } from '../../lib/store/history-query';
+import type { InfluxAdmin } from '../../lib/store/influx-admin';
 import type { InfluxServer } from '../influx-server/config';
 import { ConfigError, ENERGY_SCALE, parseInfluxHistory, type InfluxHistoryProperties, type InfluxHistorySettings } from './config';
 
@@ -19,11 +20,13 @@ export = function (RED: NodeAPI) {
         const node = this;
 
         let server: InfluxServer;
+        let admin: InfluxAdmin;
         let settings: InfluxHistorySettings;
         try {
             server = RED.nodes.getNode(def.server ?? '') as InfluxServer;
             if (server === null) throw new ConfigError('influx-history.errors.server', 'server', def.server);
-            if (server.settings === undefined) throw new ConfigError('influx-history.errors.serverSettings', 'server', server.configError);
+            if (server.admin === undefined) throw new ConfigError('influx-history.errors.serverSettings', 'server', server.configError);
+            admin = server.admin;
             settings = parseInfluxHistory(def);
         } catch (err) {
             if (!(err instanceof ConfigError)) throw err;
@@ -38,7 +41,7 @@ export = function (RED: NodeAPI) {
 
         node.on('input', (msg: NodeMessageInFlow, send, done) => {
             const fail = (err: Error): void => {
-                const message = err instanceof HistoryRequestError ? RED._(`influx-history.errors.${err.reason}`, { value: JSON.stringify(err.value) }) : err.message;
+                const message = err instanceof HistoryRequestError ? RED._(`influx-history.errors.${err.reason}`, { value: JSON.stringify(err.value) }) : server.messageOf(err);
                 node.status({ fill: 'red', shape: 'ring', text: err instanceof HistoryRequestError ? message : RED._('influx-history.status.failed') });
                 done(new Error(message));
             };
@@ -48,7 +51,7 @@ export = function (RED: NodeAPI) {
             const meter = typeof msg.meter === 'string' ? msg.meter : settings.meter;
             const query = (label: string, answer: (available: AvailablePolicies) => Promise<{ source: HistorySource; rows: number }>): void => {
                 node.status({ fill: 'yellow', shape: 'dot', text: RED._('influx-history.status.querying', { range: label }) });
-                server.availablePolicies()
+                admin.availablePolicies()
                     .then(answer)
                     .then(({ source, rows }) => {
                         node.status({ fill: 'green', shape: 'dot', text: RED._('influx-history.status.done', { range: label, source, rows }) });
@@ -76,7 +79,7 @@ export = function (RED: NodeAPI) {
                         available,
                         energyScale: ENERGY_SCALE[settings.energyUnit],
                     });
-                    const [result] = await server.execute(plan.query);
+                    const [result] = await admin.execute(plan.query);
                     const rows = result?.series?.[0]?.values ?? [];
                     msg.topic = meter;
                     msg.payload = samplesOf(plan, rows);
@@ -111,7 +114,7 @@ export = function (RED: NodeAPI) {
                     available,
                     energyScale: ENERGY_SCALE[settings.energyUnit],
                 });
-                const [result] = await server.execute(plan.query);
+                const [result] = await admin.execute(plan.query);
                 const rows = result?.series?.[0]?.values ?? [];
                 msg.payload = chartOf(plan, rows);
                 msg.history = {

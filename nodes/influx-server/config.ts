@@ -2,11 +2,9 @@
  * The `influx-server` properties as saved in a flow file, checked and turned into typed settings,
  * and what the config node offers the nodes that use it (a file with `export =` cannot export types).
  */
-import type * as https from 'node:https';
-import type { InfluxDB } from 'influx';
 import type { Node } from 'node-red';
-import type { AvailablePolicies } from '../../lib/store/history-query';
-import { RAW_POLICY, type RetentionSettings } from '../../lib/store/retention';
+import type { InfluxAdmin, InfluxDatabase, InfluxVersion } from '../../lib/store/influx-admin';
+import { RAW_POLICY } from '../../lib/store/retention';
 import { ConfigError } from '../shared/config-error';
 
 export { ConfigError };
@@ -31,53 +29,18 @@ export interface InfluxServerCredentials {
     password?: string;
 }
 
-export type InfluxVersion = '1.x' | '2.x-v1';
-
-export interface InfluxServerSettings {
-    host: string;
-    port: number;
-    database: string;
-    tls: boolean;
+export interface InfluxServerSettings extends InfluxDatabase {
     /** With TLS, the id of the `tls-config` node https takes its options from; undefined for Node.js's own trust (its CAs, NODE_EXTRA_CA_CERTS). */
     tlsConfig: string | undefined;
-    /** The policy points are written to and raw points read from; undefined for the database's default. */
-    retentionPolicy: string | undefined;
-    version: InfluxVersion;
-    /** Present when the node manages the database's retention (create database, policies, continuous queries). */
-    retention: RetentionSettings | undefined;
 }
 
 /** The influx-server node as the store and history nodes see it. */
 export interface InfluxServer extends Node<InfluxServerCredentials> {
-    /** Undefined when a property is unusable: `configError` says which, and nothing below is set. */
-    settings: InfluxServerSettings | undefined;
+    /** The database's queries and retention; undefined when a property is unusable, and `configError` says which. */
+    admin: InfluxAdmin | undefined;
     configError: string | undefined;
-    /** `http(s)://host:port` */
-    url: string;
-    /**
-     * What the `tls-config` node gives https (CA, client certificate, whether the server's
-     * certificate is verified); undefined without one, or without TLS.
-     */
-    tlsOptions: https.RequestOptions | undefined;
-    /** HTTP Basic credentials; both undefined with a token, or without credentials. */
-    username: string | undefined;
-    password: string | undefined;
-    /** InfluxDB 2.x: the API token (the password, with version 2.x-v1 and no username), sent as `Authorization: Token …`. */
-    token: string | undefined;
-    /** The `influx` client, for queries and database management (writes go through InfluxWriter). */
-    client: InfluxDB;
-    /** SHOW FIELD KEYS of the policy points are written to, as InfluxDB answers it (one series per measurement). */
-    fieldKeys(): Promise<{ name: string; values?: unknown[][] }[]>;
-    /** The policies influx-history can read, and how long each keeps its points. */
-    availablePolicies(): Promise<AvailablePolicies>;
-    /**
-     * With managed retention, runs the continuous queries over the whole hours around [fromMs, toMs]:
-     * points written after their queries ran (a spool replayed after an outage) reach the rollups.
-     * Resolves at once without managed retention.
-     */
-    rollUp(fromMs: number, toMs: number): Promise<void>;
-    /** Runs InfluxQL statements one by one; rejects with an error naming the server (`InfluxDB host:port/database`) and the problem. */
-    execute(statement: string): Promise<{ series?: { name: string; columns: string[]; values?: unknown[][] }[] }[]>;
+    /** An error of `admin` in the editor's language, naming the server; any other error, its message. */
+    messageOf(err: Error): string;
 }
 
 const VERSIONS: readonly string[] = ['1.x', '2.x-v1'];

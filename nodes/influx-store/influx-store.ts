@@ -11,7 +11,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { FieldTypes, PointEncoder, timeSpanOfLines, type Point } from '../../lib/store/line-protocol';
 import { InfluxWriter, type RejectedLine, type WrittenBatch } from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
-import type { InfluxServer, InfluxServerSettings } from '../influx-server/config';
+import type { InfluxAdmin } from '../../lib/store/influx-admin';
+import type { InfluxServer } from '../influx-server/config';
 import { ConfigError, parseInfluxStore, type InfluxStoreProperties, type InfluxStoreSettings } from './config';
 import { MessagePoints } from './message-points';
 
@@ -26,15 +27,15 @@ export = function (RED: NodeAPI) {
         const node = this;
 
         let server: InfluxServer;
-        let database: InfluxServerSettings;
+        let admin: InfluxAdmin;
         let settings: InfluxStoreSettings;
         let readFields: (msg: Record<string, unknown>) => unknown;
         let readTags: (msg: Record<string, unknown>) => unknown;
         try {
             server = RED.nodes.getNode(def.server ?? '') as InfluxServer;
             if (server === null) throw new ConfigError('influx-store.errors.server', 'server', def.server);
-            if (server.settings === undefined) throw new ConfigError('influx-store.errors.serverSettings', 'server', server.configError);
-            database = server.settings;
+            if (server.admin === undefined) throw new ConfigError('influx-store.errors.serverSettings', 'server', server.configError);
+            admin = server.admin;
             settings = parseInfluxStore(def);
             readFields = propertyReader(settings.fieldsProperty, 'fieldsProperty');
             readTags = propertyReader(settings.tagsProperty, 'tagsProperty');
@@ -60,13 +61,7 @@ export = function (RED: NodeAPI) {
         const encoder = new PointEncoder(precision, fieldTypes, settings.numbers);
         const messagePoints = new MessagePoints({ measurement: settings.measurement, topicTag: settings.topicTag, readFields, readTags });
         const writer = new InfluxWriter({
-            url: server.url,
-            database: database.database,
-            retentionPolicy: database.retentionPolicy,
-            username: server.username,
-            password: server.password,
-            token: server.token,
-            tls: server.tlsOptions,
+            ...admin.connection,
             precision,
             batchSize: settings.batchSize,
             flushIntervalMs: settings.flushIntervalMs,
@@ -121,7 +116,7 @@ export = function (RED: NodeAPI) {
 
         function seedFieldTypes(): void {
             seeded = true;
-            server.fieldKeys().then((series) => fieldTypes.seed(series), () => {
+            admin.fieldKeys().then((series) => fieldTypes.seed(series), () => {
                 // InfluxDB is not answering yet: the next batch it takes tries again.
                 seeded = false;
             });
@@ -136,7 +131,7 @@ export = function (RED: NodeAPI) {
             replayedPoints += batch.points;
             const text = batch.bytes.toString('utf8');
             node.trace(RED._('influx-store.log.replayedBatch', { points: batch.points, first: firstLine(text), last: lastLine(text) }));
-            if (database.retention !== undefined) {
+            if (admin.managesRetention) {
                 const span = timeSpanOfLines(text, precision);
                 if (span !== undefined) {
                     replayedFrom = Math.min(replayedFrom, span.from);
@@ -147,7 +142,7 @@ export = function (RED: NodeAPI) {
             node.log(RED._('influx-store.log.spoolEmptied', { points: replayedPoints }));
             // The continuous queries ran before these points arrived: roll them up now.
             if (replayedFrom <= replayedTo) {
-                server.rollUp(replayedFrom, replayedTo).catch((err: Error) => node.warn(RED._('influx-store.errors.rollUp', { error: err.message })));
+                admin.rollUp(replayedFrom, replayedTo).catch((err: Error) => node.warn(RED._('influx-store.errors.rollUp', { error: server.messageOf(err) })));
             }
             replayedPoints = 0;
             replayedFrom = Infinity;
