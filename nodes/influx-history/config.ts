@@ -3,9 +3,7 @@
  * Part of the flow-file contract: names and values are documented in the node's help.
  */
 import type { HistoryField } from '../../lib/store/history-query';
-import { ConfigError } from '../shared/config-error';
-
-export { ConfigError };
+import { PropertyReader, type NumberLimits } from '../shared/properties';
 
 export interface InfluxHistoryProperties {
     server?: string;
@@ -41,36 +39,35 @@ export interface InfluxHistorySettings {
 /** Energy indexes are in Wh (as meters count them); the chart shows this unit. */
 export const ENERGY_SCALE: Record<EnergyUnit, number> = { Wh: 1, kWh: 0.001 };
 
+/** Shared with the editor's validators (the exported setting influxHistoryLimits). */
+export const INFLUX_HISTORY_LIMITS = {
+    /** The samples' interval, whole seconds. */
+    interval: { integer: true, min: 1 },
+} as const satisfies Record<string, NumberLimits>;
+
+const ENERGY_UNITS = ['Wh', 'kWh'] as const;
+const OUTPUTS = ['chart', 'samples'] as const;
+
 export function parseInfluxHistory(p: InfluxHistoryProperties): InfluxHistorySettings {
-    const measurement = (p.measurement ?? '').trim();
-    if (measurement === '') throw new ConfigError('influx-history.errors.measurement', 'measurement', p.measurement);
-    const fields = parseFields(p.fields);
-    const energyUnit = p.energyUnit || 'kWh';
-    if (energyUnit !== 'Wh' && energyUnit !== 'kWh') throw new ConfigError('influx-history.errors.energyUnit', 'energyUnit', p.energyUnit);
-    const output = p.output || 'chart';
-    if (output !== 'chart' && output !== 'samples') throw new ConfigError('influx-history.errors.output', 'output', p.output);
-    const interval = p.interval === undefined || p.interval === '' ? 300 : Number(p.interval);
-    if (!Number.isInteger(interval) || interval < 1) throw new ConfigError('influx-history.errors.interval', 'interval', p.interval);
+    const read = new PropertyReader('influx-history', p);
     return {
-        measurement,
-        meterTag: p.meterTag === undefined ? 'meter' : p.meterTag.trim(),
-        meter: (p.meter ?? '').trim(),
-        fields,
-        rangeProperty: (p.rangeProperty ?? '').trim() || 'payload',
-        timeZone: (p.timeZone ?? '').trim() || 'Europe/Paris',
-        energyUnit,
-        output,
-        interval,
+        measurement: read.text('measurement'),
+        meterTag: read.optionalText('meterTag', 'meter'),
+        meter: read.optionalText('meter'),
+        fields: parseFields(read, p.fields),
+        rangeProperty: read.text('rangeProperty', { default: 'payload' }),
+        timeZone: read.text('timeZone', { default: 'Europe/Paris' }),
+        energyUnit: read.oneOf('energyUnit', ENERGY_UNITS, { default: 'kWh' }),
+        output: read.oneOf('output', OUTPUTS, { default: 'chart' }),
+        interval: read.integer('interval', INFLUX_HISTORY_LIMITS.interval, { default: 300 }),
     };
 }
 
-function parseFields(value: unknown): HistoryField[] {
-    if (!Array.isArray(value) || value.length === 0) throw new ConfigError('influx-history.errors.fields', 'fields', value);
+function parseFields(read: PropertyReader, value: unknown): HistoryField[] {
+    if (!Array.isArray(value) || value.length === 0) throw read.refuse('fields', value);
     return value.map((field: unknown) => {
         const { name, kind, label } = (typeof field === 'object' && field !== null ? field : {}) as Record<string, unknown>;
-        if (typeof name !== 'string' || name.trim() === '' || (kind !== 'power' && kind !== 'energy')) {
-            throw new ConfigError('influx-history.errors.field', 'fields', field);
-        }
+        if (typeof name !== 'string' || name.trim() === '' || (kind !== 'power' && kind !== 'energy')) throw read.refuse('fields', field, 'influx-history.errors.field');
         return { name: name.trim(), kind, label: typeof label === 'string' ? label.trim() : '' };
     });
 }

@@ -8,9 +8,10 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { chartOf, HistoryRequestError, isHistoryRange, planHistory, planSamples, samplesOf, type AvailablePolicies, type HistoryRange, type HistorySource } from '../../lib/store/history-query';
-import type { InfluxAdmin } from '../../lib/store/influx-admin';
 import type { InfluxServer } from '../influx-server/config';
-import { ConfigError, ENERGY_SCALE, parseInfluxHistory, type InfluxHistoryProperties, type InfluxHistorySettings } from './config';
+import { settingsOrRefuse } from '../shared/bad-config';
+import { configNodeOf } from '../shared/config-node';
+import { ENERGY_SCALE, INFLUX_HISTORY_LIMITS, parseInfluxHistory, type InfluxHistoryProperties } from './config';
 
 type InfluxHistoryDef = NodeDef & InfluxHistoryProperties;
 
@@ -19,23 +20,13 @@ export = function (RED: NodeAPI) {
         RED.nodes.createNode(this, def);
         const node = this;
 
-        let server: InfluxServer;
-        let admin: InfluxAdmin;
-        let settings: InfluxHistorySettings;
-        try {
-            server = RED.nodes.getNode(def.server ?? '') as InfluxServer;
-            if (server === null) throw new ConfigError('influx-history.errors.server', 'server', def.server);
-            if (server.admin === undefined) throw new ConfigError('influx-history.errors.serverSettings', 'server', server.configError);
-            admin = server.admin;
-            settings = parseInfluxHistory(def);
-        } catch (err) {
-            if (!(err instanceof ConfigError)) throw err;
-            const reason = RED._(err.key, { value: String(err.value) });
-            node.status({ fill: 'red', shape: 'ring', text: reason });
-            node.error(`${reason} (${err.property}: ${JSON.stringify(err.value)})`);
-            node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(reason)));
-            return;
-        }
+        const configured = settingsOrRefuse(RED, node, def, (config) => ({
+            server: configNodeOf<InfluxServer>(RED, 'influx-history', 'server', config.server, 'influx-server'),
+            settings: parseInfluxHistory(config),
+        }));
+        if (configured === undefined) return;
+        const { server, settings } = configured;
+        const admin = server.admin;
 
         node.status({});
 
@@ -131,7 +122,9 @@ export = function (RED: NodeAPI) {
         });
     }
 
-    RED.nodes.registerType('influx-history', InfluxHistoryNode);
+    RED.nodes.registerType('influx-history', InfluxHistoryNode, {
+        settings: { influxHistoryLimits: { value: INFLUX_HISTORY_LIMITS, exportable: true } },
+    });
 };
 
 /** The days a named range spans when read as samples: a month as its chart shows it, a year of 365 days. */

@@ -8,9 +8,9 @@ import type * as https from 'node:https';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { InfluxAdmin, InfluxAdminError } from '../../lib/store/influx-admin';
 import type { TlsProblem } from '../../lib/store/tls-problems';
-import {
-    ConfigError, parseInfluxServer, type InfluxServer, type InfluxServerCredentials, type InfluxServerProperties, type InfluxServerSettings,
-} from './config';
+import { INFLUX_SERVER_LIMITS, parseInfluxServer, type InfluxServer, type InfluxServerCredentials, type InfluxServerProperties } from './config';
+import { configNodeSettings } from '../shared/bad-config';
+import { ConfigError } from '../shared/config-error';
 
 type InfluxServerDef = NodeDef & InfluxServerProperties;
 
@@ -37,18 +37,13 @@ export = function (RED: NodeAPI) {
         const node = this;
         node.messageOf = messageOf;
 
-        let settings: InfluxServerSettings;
-        let tlsOptions: https.RequestOptions | undefined;
-        try {
-            settings = parseInfluxServer(def);
-            tlsOptions = settings.tlsConfig === undefined ? undefined : tlsOptionsOf(settings.tlsConfig);
-        } catch (err) {
-            if (!(err instanceof ConfigError)) throw err;
-            // The store and history nodes find no `admin` and report `configError`: nothing else is needed.
-            node.configError = RED._(err.key, { value: String(err.value) });
-            node.error(`${node.configError} (${err.property}: ${JSON.stringify(err.value)})`);
-            return;
-        }
+        const parsed = configNodeSettings(RED, node, def, (config) => {
+            const settings = parseInfluxServer(config);
+            return { settings, tlsOptions: settings.tlsConfig === undefined ? undefined : tlsOptionsOf(settings.tlsConfig) };
+        });
+        // The store and history nodes see its configProblem: nothing else is needed.
+        if (parsed === undefined) return;
+        const { settings, tlsOptions } = parsed;
 
         const { username, password } = node.credentials ?? {};
         const admin = new InfluxAdmin({ ...settings, tlsOptions, username, password });
@@ -112,5 +107,6 @@ export = function (RED: NodeAPI) {
             username: { type: 'text' },
             password: { type: 'password' },
         },
+        settings: { influxServerLimits: { value: INFLUX_SERVER_LIMITS, exportable: true } },
     });
 };

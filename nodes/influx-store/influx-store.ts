@@ -13,6 +13,7 @@ import { InfluxWriter, type RejectedLine, type WrittenBatch } from '../../lib/st
 import { Spool, SpoolFullError } from '../../lib/store/spool';
 import type { InfluxAdmin } from '../../lib/store/influx-admin';
 import type { InfluxServer } from '../influx-server/config';
+import { configNodeOf } from '../shared/config-node';
 import { ConfigError, parseInfluxStore, type InfluxStoreProperties, type InfluxStoreSettings } from './config';
 import { MessagePoints } from './message-points';
 
@@ -32,9 +33,7 @@ export = function (RED: NodeAPI) {
         let readFields: (msg: Record<string, unknown>) => unknown;
         let readTags: (msg: Record<string, unknown>) => unknown;
         try {
-            server = RED.nodes.getNode(def.server ?? '') as InfluxServer;
-            if (server === null) throw new ConfigError('influx-store.errors.server', 'server', def.server);
-            if (server.admin === undefined) throw new ConfigError('influx-store.errors.serverSettings', 'server', server.configError);
+            server = configNodeOf<InfluxServer>(RED, 'influx-store', 'server', def.server, 'influx-server');
             admin = server.admin;
             settings = parseInfluxStore(def);
             readFields = propertyReader(settings.fieldsProperty, 'fieldsProperty');

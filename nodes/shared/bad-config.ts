@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { ConfigError } from './config-error';
+import type { KitConfigNode } from './config-node';
 import { migrateConfig } from './migrations';
 
 /** What a Catch node receives with the error raised when the flows start. */
@@ -43,6 +44,23 @@ export function settingsOrRefuse<S>(RED: NodeAPI, node: Node, saved: object, par
     } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         refuseToRun(RED, node, err);
+        return undefined;
+    }
+}
+
+/**
+ * A config node's settings, as settingsOrRefuse; a config node has no status and no Catch node sees
+ * it, so a refusal is logged once and kept as its `configProblem`, which every node using it shows
+ * (configNodeOf).
+ */
+export function configNodeSettings<S>(RED: NodeAPI, node: KitConfigNode, saved: object, parse: (config: Record<string, unknown>) => S): S | undefined {
+    node.configProblem = undefined;
+    try {
+        return parse(migrateConfig(node.type, saved as Record<string, unknown>));
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        node.configProblem = reasonOf(RED, err);
+        node.error(`${node.configProblem} (${err.property}: ${JSON.stringify(err.value)})`);
         return undefined;
     }
 }
