@@ -4,11 +4,13 @@
  * and the same instants give the same bytes, so tests can replay a whole day in milliseconds and
  * the simulator (sim/tic-meter-sim.ts) can put the same frames on a real tty.
  *
- * Times are French legal time whatever the host's zone, because that is what a meter's tariff
- * periods, day boundaries and horodates follow.
+ * Times are the meter's legal time whatever the host's zone, because that is what its tariff
+ * periods, day boundaries and horodates follow: French legal time for a Linky, unless a meter is
+ * given another zone.
  */
 import type { TicMode } from '../lib/teleinfo/decoder';
 import { ticChecksumOfText } from '../lib/teleinfo/checksum';
+import { TimeZone } from '../lib/util/time-zone';
 
 export interface TicGroupSpec {
     label: string;
@@ -51,7 +53,11 @@ export function frameDurationMs(byteCount: number, baud: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// French legal time
+// Local time
+
+/** A Linky's zone. */
+export const FRENCH_LEGAL_TIME = 'Europe/Paris';
+const frenchLegalTime = new TimeZone(FRENCH_LEGAL_TIME);
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -59,52 +65,34 @@ const DAY_MS = 86_400_000;
 const HALF_HOUR_MS = 30 * MINUTE_MS;
 const TEN_MINUTES_MS = 10 * MINUTE_MS;
 
-/** Start of summer time in the EU: the last Sunday of March (month 2) or of October (9), 01:00 UTC. */
-function lastSundayAt1Utc(year: number, month: number): number {
-    const lastDay = new Date(Date.UTC(year, month + 1, 0));
-    return Date.UTC(year, month, lastDay.getUTCDate() - lastDay.getUTCDay(), 1);
+/** UTC offset of French legal time at an instant, in hours: +2 in summer time, +1 otherwise. */
+export function parisUtcOffsetHours(at: Date): number {
+    return frenchLegalTime.offset(at.getTime()) / HOUR_MS;
 }
 
-/** UTC offset of Europe/Paris at an instant: +2 h from the last Sunday of March to the last Sunday of October, +1 h otherwise. */
-export function parisUtcOffsetHours(at: Date): 1 | 2 {
-    const ms = at.getTime();
-    const year = at.getUTCFullYear();
-    return ms >= lastSundayAt1Utc(year, 2) && ms < lastSundayAt1Utc(year, 9) ? 2 : 1;
-}
-
-/** A Date whose UTC fields read the Paris wall clock. */
-function wallClock(ms: number): Date {
-    return new Date(ms + parisUtcOffsetHours(new Date(ms)) * HOUR_MS);
-}
-
-function localHour(ms: number): number {
-    const wall = wallClock(ms);
-    return wall.getUTCHours() + wall.getUTCMinutes() / 60 + wall.getUTCSeconds() / 3600;
-}
-
-/** The instant of the Paris midnight that starts the local day containing `ms`. */
-function localMidnightMs(ms: number): number {
-    const offset = parisUtcOffsetHours(new Date(ms)) * HOUR_MS;
-    const wallMidnight = Math.floor((ms + offset) / DAY_MS) * DAY_MS;
-    // Local midnight is 22:00 or 23:00 UTC the day before, never near the 01:00 UTC switch:
-    // the offset two hours before the wall-clock midnight read as UTC is the one in force then.
-    return wallMidnight - parisUtcOffsetHours(new Date(wallMidnight - 2 * HOUR_MS)) * HOUR_MS;
+/** The local hour of the day with its minutes and seconds as a fraction (13.5 at 13:30:00). */
+function localHour(ms: number, zone: TimeZone): number {
+    const wall = zone.wallClock(ms);
+    return wall.hour + wall.minute / 60 + wall.second / 3600;
 }
 
 const two = (n: number) => String(n).padStart(2, '0');
 
-/** The standard-mode horodate of an instant: season E (summer) or H (winter), then local YYMMDDhhmmss. */
-export function horodateAt(at: Date): string {
+/**
+ * The standard-mode horodate of an instant: season E (summer, +02:00) or H (winter, +01:00), then
+ * local YYMMDDhhmmss. Those two offsets are all a horodate can say (lib/teleinfo/horodate.ts).
+ */
+export function horodateAt(at: Date, zone = frenchLegalTime): string {
     const ms = at.getTime();
-    const season = parisUtcOffsetHours(at) === 2 ? 'E' : 'H';
-    const w = wallClock(ms);
-    return season + two(w.getUTCFullYear() % 100) + two(w.getUTCMonth() + 1) + two(w.getUTCDate())
-        + two(w.getUTCHours()) + two(w.getUTCMinutes()) + two(w.getUTCSeconds());
+    const w = zone.wallClock(ms);
+    const season = w.offsetMinutes === 120 ? 'E' : w.offsetMinutes === 60 ? 'H' : undefined;
+    if (season === undefined) throw new Error(`${zone.name}: a horodate's offset is +01:00 or +02:00, not the one of ${zone.iso(ms)}`);
+    return season + two(w.year % 100) + two(w.month) + two(w.day) + two(w.hour) + two(w.minute) + two(w.second);
 }
 
 /** Off-peak hours of the simulated contracts: 22:00 to 06:00 local time. */
-function isOffPeak(ms: number): boolean {
-    const h = localHour(ms);
+function isOffPeak(ms: number, zone: TimeZone): boolean {
+    const h = localHour(ms, zone);
     return h >= 22 || h < 6;
 }
 
@@ -139,12 +127,13 @@ function bump(hour: number, centre: number, width: number, amplitude: number): n
  * dimmed by passing clouds.
  */
 export class HouseholdModel {
-    constructor(readonly seed = 1, readonly peakSolarW = 3000) {}
+    /** `zone`: where the house's days are lived. */
+    constructor(readonly seed = 1, readonly peakSolarW = 3000, readonly zone = frenchLegalTime) {}
 
     /** Apparent power drawn by the household (VA). */
     consumptionVa(at: Date): number {
         const ms = at.getTime();
-        const h = localHour(ms);
+        const h = localHour(ms, this.zone);
         const profile = 300 + bump(h, 7.5, 0.6, 2300) + bump(h, 12.5, 0.9, 700) + bump(h, 20, 1.1, 4300);
         const minute = Math.floor(ms / MINUTE_MS);
         const noise = 0.85 + 0.3 * keyedRandom(this.seed, Stream.Minute, minute);
@@ -156,7 +145,7 @@ export class HouseholdModel {
     /** Active power made by the solar panels (W), 0 outside 8:00-19:00. */
     productionW(at: Date): number {
         const ms = at.getTime();
-        const h = localHour(ms);
+        const h = localHour(ms, this.zone);
         if (h <= 8 || h >= 19) return 0;
         const bell = Math.sin((Math.PI * (h - 8)) / 11) ** 2;
         const clouds = 0.6 + 0.4 * Math.sqrt(keyedRandom(this.seed, Stream.Cloud, Math.floor(ms / TEN_MINUTES_MS)));
@@ -201,6 +190,8 @@ export interface HistoricMeterOptions {
     hchpWh?: number;
     /** Draw 15 % above the subscribed current, so that the meter sends ADPS. */
     overload?: boolean;
+    /** IANA time zone of the meter's clock and tariff periods: French legal time when not given. */
+    timeZone?: string;
 }
 
 /** A single-phase Linky in historic mode on the HP/HC option (OPTARIF `HC..`). */
@@ -210,6 +201,7 @@ export class HistoricMonoHpHcMeter implements TicMeterModel {
     /** Can be switched during a run: ADPS appears in the next frame and goes with the overload. */
     overload: boolean;
 
+    private readonly zone: TimeZone;
     private readonly household: HouseholdModel;
     private readonly adco: string;
     private readonly isousc: number;
@@ -218,7 +210,8 @@ export class HistoricMonoHpHcMeter implements TicMeterModel {
     private lastAt: number | undefined;
 
     constructor(options: HistoricMeterOptions = {}) {
-        this.household = new HouseholdModel(options.seed ?? 1);
+        this.zone = new TimeZone(options.timeZone ?? FRENCH_LEGAL_TIME);
+        this.household = new HouseholdModel(options.seed ?? 1, undefined, this.zone);
         this.adco = options.adco ?? '021975348497';
         this.isousc = options.isousc ?? 45;
         this.hchcWh = options.hchcWh ?? 12_345_678;
@@ -231,7 +224,7 @@ export class HistoricMonoHpHcMeter implements TicMeterModel {
         if (this.lastAt !== undefined) {
             forEachMinuteSlice(this.lastAt, ms, (t, hours) => {
                 const wh = this.apparentVa(t) * POWER_FACTOR * hours;
-                if (isOffPeak(t)) this.hchcWh += wh;
+                if (isOffPeak(t, this.zone)) this.hchcWh += wh;
                 else this.hchpWh += wh;
             });
         }
@@ -239,7 +232,7 @@ export class HistoricMonoHpHcMeter implements TicMeterModel {
 
         const va = this.apparentVa(ms);
         const amps = Math.round(va / NOMINAL_VOLTS);
-        const offPeak = isOffPeak(ms);
+        const offPeak = isOffPeak(ms, this.zone);
         const groups: TicGroupSpec[] = [
             { label: 'ADCO', value: this.adco },
             { label: 'OPTARIF', value: 'HC..' },
@@ -282,6 +275,8 @@ export interface StandardMeterOptions {
     peakSolarW?: number;
     /** Draw 10 % above the reference power: STGE bit 7 (reference power exceeded) is set. */
     overload?: boolean;
+    /** IANA time zone of the meter's clock, tariff periods and days: French legal time when not given. */
+    timeZone?: string;
 }
 
 /** Signed flows on one phase: p > 0 withdrawn, p < 0 injected. */
@@ -347,6 +342,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
     readonly baud = 9600;
     overload: boolean;
 
+    private readonly zone: TimeZone;
     private readonly household: HouseholdModel;
     private readonly seed: number;
     private readonly tariff: StandardTariff;
@@ -357,7 +353,8 @@ export class StandardTriProducerMeter implements TicMeterModel {
 
     constructor(options: StandardMeterOptions = {}) {
         this.seed = options.seed ?? 1;
-        this.household = new HouseholdModel(this.seed, options.peakSolarW ?? 3000);
+        this.zone = new TimeZone(options.timeZone ?? FRENCH_LEGAL_TIME);
+        this.household = new HouseholdModel(this.seed, options.peakSolarW ?? 3000, this.zone);
         this.tariff = options.tariff ?? 'tempo';
         this.adsc = options.adsc ?? '042176123456';
         this.prm = options.prm ?? '09876543210123';
@@ -376,7 +373,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
     }
 
     private startHistory(ms: number): StandardState {
-        const yesterday = localMidnightMs(localMidnightMs(ms) - 2 * HOUR_MS);
+        const yesterday = this.zone.addDays(ms, -1);
         const supplierWh = new Array<number>(10).fill(0);
         START_SUPPLIER_WH[this.tariff].forEach((wh, i) => { supplierWh[i] = wh; });
         const emptyPoint = { end: yesterday, importW: 0, exportW: 0 };
@@ -387,7 +384,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
             injectedWh: 671_631,
             reactiveVarh: [2_970_842, 204_084, 84_948, 774_332],
             today: freshPeaks(yesterday),
-            yesterday: freshPeaks(yesterday - DAY_MS),
+            yesterday: freshPeaks(this.zone.addDays(yesterday, -1)),
             period: { start: yesterday, importWh: 0, exportWh: 0 },
             curve: [emptyPoint, emptyPoint],
         };
@@ -418,7 +415,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
 
     /** Starts a new day of maxima at local midnight, and a new load-curve point every half hour. */
     private rollOver(state: StandardState, ms: number): void {
-        const dayStart = localMidnightMs(ms);
+        const dayStart = this.zone.startOfDay(ms);
         if (dayStart !== state.today.dayStart) {
             state.yesterday = state.today;
             state.today = freshPeaks(dayStart);
@@ -427,7 +424,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
             const { start, importWh, exportWh } = state.period;
             const hours = HALF_HOUR_MS / HOUR_MS;
             state.curve = [{ end: start + HALF_HOUR_MS, importW: importWh / hours, exportW: exportWh / hours }, state.curve[0]];
-            state.period = { start: Math.floor(ms / HALF_HOUR_MS) * HALF_HOUR_MS, importWh: 0, exportWh: 0 };
+            state.period = { start: this.zone.floor(ms, HALF_HOUR_MS), importWh: 0, exportWh: 0 };
         }
     }
 
@@ -478,20 +475,18 @@ export class StandardTriProducerMeter implements TicMeterModel {
 
     /** The Tempo colour of the Tempo day starting at 6:00 on the local day that starts at `dayStart`. */
     private tempoColour(dayStart: number): TempoColour {
-        const wall = wallClock(dayStart);
-        const month = wall.getUTCMonth();
-        const weekday = wall.getUTCDay();
-        const u = keyedRandom(this.seed, Stream.Tempo, Math.round(wall.getTime() / DAY_MS));
-        if (weekday === 0) return 1;
+        const { year, month, day, weekday } = this.zone.wallClock(dayStart);
+        const u = keyedRandom(this.seed, Stream.Tempo, Date.UTC(year, month - 1, day) / DAY_MS);
+        if (weekday === 7) return 1;
         // Red days only from November to March, on weekdays; white days mostly in winter.
-        const winter = month >= 10 || month <= 2;
+        const winter = month >= 11 || month <= 3;
         if (winter && weekday !== 6 && u < 0.15) return 3;
         return u < (winter ? 0.35 : 0.05) ? 2 : 1;
     }
 
     /** The local day whose Tempo colour applies at `ms`: Tempo days run from 6:00 to 6:00. */
     private tempoDayStart(ms: number): number {
-        return localMidnightMs(ms - 6 * HOUR_MS);
+        return this.zone.startOfDay(ms - 6 * HOUR_MS);
     }
 
     private supplierIndex(offPeak: boolean, colour: TempoColour): number {
@@ -501,7 +496,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
 
     private supplierIndexAt(ms: number): number {
         const colour = this.tariff === 'tempo' ? this.tempoColour(this.tempoDayStart(ms)) : 1;
-        return this.supplierIndex(isOffPeak(ms), colour);
+        return this.supplierIndex(isOffPeak(ms, this.zone), colour);
     }
 
     private tariffLabel(offPeak: boolean, colour: TempoColour): string {
@@ -522,13 +517,13 @@ export class StandardTriProducerMeter implements TicMeterModel {
     }
 
     private groups(state: StandardState, ms: number, flows: Flows): TicGroupSpec[] {
-        const offPeak = isOffPeak(ms);
+        const offPeak = isOffPeak(ms, this.zone);
         const tempo = this.tariff === 'tempo';
-        const todayStart = localMidnightMs(ms);
+        const todayStart = this.zone.startOfDay(ms);
         const tempoToday = tempo ? this.tempoColour(this.tempoDayStart(ms)) : 1;
-        const tempoTomorrow = tempo ? this.tempoColour(localMidnightMs(this.tempoDayStart(ms) + 30 * HOUR_MS)) : 1;
+        const tempoTomorrow = tempo ? this.tempoColour(this.zone.addDays(this.tempoDayStart(ms), 1)) : 1;
         const calendarToday = tempo ? this.tempoColour(todayStart) : 1;
-        const calendarTomorrow = tempo ? this.tempoColour(localMidnightMs(todayStart + 30 * HOUR_MS)) : 1;
+        const calendarTomorrow = tempo ? this.tempoColour(this.zone.addDays(todayStart, 1)) : 1;
         const index = this.supplierIndex(offPeak, tempoToday);
         const withdrawing = flows.p >= 0;
         const sinsts = withdrawing ? flows.s : 0;
@@ -541,11 +536,11 @@ export class StandardTriProducerMeter implements TicMeterModel {
         if (tempo) stge |= (tempoToday << 24) | (tempoTomorrow << 26);
 
         const g = (label: string, value: string, at?: number): TicGroupSpec =>
-            at === undefined ? { label, value } : { label, value, horodate: horodateAt(new Date(at)) };
+            at === undefined ? { label, value } : { label, value, horodate: horodateAt(new Date(at), this.zone) };
         const va = (n: number) => digits(Math.round(n), 5);
         const wh = (n: number) => digits(n, 9);
         const [last, previous] = state.curve;
-        const umoyEnd = Math.floor(ms / TEN_MINUTES_MS) * TEN_MINUTES_MS;
+        const umoyEnd = this.zone.floor(ms, TEN_MINUTES_MS);
         const umoy = this.meanVolts(umoyEnd);
         const { today, yesterday } = state;
 

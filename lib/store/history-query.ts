@@ -25,6 +25,11 @@
  * epoch (planSamples, samplesOf), for a consumer that replays it rather than shows it.
  */
 
+import { TimeZone, TimeZoneError } from '../util/time-zone';
+
+/** The clock of the views' local days and months, for those who lay out or label their intervals. */
+export { TimeZone };
+
 export const HISTORY_RANGES = ['day', 'week', 'month', 'year'] as const;
 export type HistoryRange = (typeof HISTORY_RANGES)[number];
 
@@ -111,7 +116,7 @@ export function planHistory(request: HistoryRequest): HistoryPlan {
     if (!Number.isFinite(request.end)) throw new HistoryRequestError('end', request.end);
     if (request.fields.length === 0) throw new HistoryRequestError('fields', request.fields);
     if (request.measurement === '') throw new HistoryRequestError('measurement', request.measurement);
-    const zone = new TimeZone(request.timeZone);
+    const zone = requestedZone(request.timeZone);
 
     const { bucket, bounds } = layout(request.range, request.end, zone);
     // One bucket before the window: the reference index of the first interval's energy.
@@ -220,6 +225,15 @@ export function columnName(source: HistorySource, aggregate: 'mean' | 'last', fi
     }
 }
 
+function requestedZone(name: string): TimeZone {
+    try {
+        return new TimeZone(name);
+    } catch (err) {
+        if (err instanceof TimeZoneError) throw new HistoryRequestError('timeZone', name);
+        throw err;
+    }
+}
+
 function chooseSource(range: HistoryRange, available: AvailablePolicies, spanMs: number): HistorySource {
     return chooseSourceAmong(PREFERRED_SOURCES[range], available, spanMs);
 }
@@ -323,94 +337,4 @@ function quotedIdentifier(name: string): string {
 /** A single-quoted InfluxQL string literal. */
 function stringLiteral(text: string): string {
     return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-interface WallClock {
-    year: number;
-    /** 1–12 */
-    month: number;
-    day: number;
-    hour: number;
-    minute: number;
-    second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Local calendar arithmetic in one IANA zone, from the runtime's time zone data (Intl). */
-export class TimeZone {
-    private readonly format: Intl.DateTimeFormat;
-
-    constructor(readonly name: string) {
-        let format = formatters.get(name);
-        if (format === undefined) {
-            try {
-                format = new Intl.DateTimeFormat('en-US', {
-                    timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-                });
-            } catch {
-                throw new HistoryRequestError('timeZone', name);
-            }
-            formatters.set(name, format);
-        }
-        this.format = format;
-    }
-
-    wallClock(time: number): WallClock {
-        const parts: Record<string, number> = {};
-        for (const part of this.format.formatToParts(time)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-        return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
-    }
-
-    /** Local time minus UTC at `time`, in ms (+3,600,000 for Paris in winter). */
-    offset(time: number): number {
-        const wall = this.wallClock(time);
-        return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) - Math.floor(time / 1000) * 1000;
-    }
-
-    /**
-     * The instant at which the local clock reads that date and time (month and day may overflow:
-     * Date.UTC normalises them). Of two (clocks going back), the first; in a gap (clocks going
-     * forward over it), moved on by the time skipped, as a clock not yet set forward reads it: a
-     * day whose midnight is skipped starts at 01:00.
-     */
-    instant(year: number, month: number, day: number, hour = 0, minute = 0): number {
-        const asUtc = Date.UTC(year, month - 1, day, hour, minute);
-        const candidates = [asUtc - this.offset(asUtc - DAY_MS), asUtc - this.offset(asUtc + DAY_MS)];
-        const wanted = new Date(asUtc);
-        const matching = candidates.filter((t) => {
-            const wall = this.wallClock(t);
-            return wall.year === wanted.getUTCFullYear() && wall.month === wanted.getUTCMonth() + 1 && wall.day === wanted.getUTCDate()
-                && wall.hour === wanted.getUTCHours() && wall.minute === wanted.getUTCMinutes();
-        });
-        return matching.length > 0 ? Math.min(...matching) : Math.max(...candidates);
-    }
-
-    /** The start of the `size`-ms bucket holding `time`, aligned on the local clock as InfluxDB's tz() aligns it. */
-    floor(time: number, size: number): number {
-        const local = time + this.offset(time);
-        return time - (((local % size) + size) % size);
-    }
-
-    startOfDay(time: number): number {
-        const wall = this.wallClock(time);
-        return this.instant(wall.year, wall.month, wall.day);
-    }
-
-    startOfMonth(time: number): number {
-        const wall = this.wallClock(time);
-        return this.instant(wall.year, wall.month, 1);
-    }
-
-    /** The local midnight `days` days after the local day of `time` (negative: before). */
-    addDays(time: number, days: number): number {
-        const wall = this.wallClock(time);
-        return this.instant(wall.year, wall.month, wall.day + days);
-    }
-
-    /** The first local midnight of the month `months` months after that of `time`. */
-    addMonths(time: number, months: number): number {
-        const wall = this.wallClock(time);
-        return this.instant(wall.year, wall.month + months, 1);
-    }
 }

@@ -5,6 +5,7 @@ import { BaudHunter } from '../../lib/teleinfo/baud-hunter';
 import { TicDecoder, type TicFrame, type TicModeSetting } from '../../lib/teleinfo/decoder';
 import { parseHorodate } from '../../lib/teleinfo/horodate';
 import { TicMeterView, type TicReading } from '../../lib/teleinfo/reading';
+import { TimeZoneError } from '../../lib/util/time-zone';
 import {
     encodeFrame, encodeGroup, frameDurationMs, horodateAt, HistoricMonoHpHcMeter, HouseholdModel, parisUtcOffsetHours,
     StandardTriProducerMeter, type TicMeterModel,
@@ -238,6 +239,22 @@ test('frames are reproducible from the seed and last as long as the line says', 
     assert.equal(frameDurationMs(120, 1200), 1000);
     assert.ok(frameDurationMs(historic.length, 1200) > 1000 && frameDurationMs(historic.length, 1200) < 3000);
     assert.ok(frameDurationMs(standard.length, 9600) > 900 && frameDurationMs(standard.length, 9600) < 1600);
+});
+
+test('a meter follows the legal time of the zone it is given; a horodate only says +01:00 or +02:00', () => {
+    const kolkataHours = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', hourCycle: 'h23' });
+    const run = runDay(new HistoricMonoHpHcMeter({ seed: 3, timeZone: 'Asia/Kolkata' }), '2024-07-14T16:35:00Z', 30 * MINUTE_MS);
+    assertCleanDecode(run);
+    for (const { at, reading } of run.readings) {
+        const hour = Number(kolkataHours.format(at));
+        assert.equal(reading.payload.PTEC, hour >= 22 || hour < 6 ? 'HC..' : 'HP..', at.toISOString());
+    }
+    // Zurich has kept the same legal time as Paris since 1981: the same frames, on the night clocks go back too.
+    const at = new Date('2024-10-27T01:30:00Z');
+    assert.deepEqual(new StandardTriProducerMeter({ timeZone: 'Europe/Zurich' }).frameAt(at), new StandardTriProducerMeter().frameAt(at));
+    const kolkataMeter = new StandardTriProducerMeter({ timeZone: 'Asia/Kolkata' });
+    assert.throws(() => kolkataMeter.frameAt(at), /Asia\/Kolkata: a horodate's offset is \+01:00 or \+02:00/);
+    assert.throws(() => new HistoricMonoHpHcMeter({ timeZone: 'Europe/Pariss' }), TimeZoneError);
 });
 
 test('uartDeliver at the same speed delivers the bytes unchanged', () => {
