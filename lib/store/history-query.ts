@@ -27,9 +27,6 @@
 
 import { TimeZone, TimeZoneError } from '../util/time-zone';
 
-/** The clock of the views' local days and months, for those who lay out or label their intervals. */
-export { TimeZone };
-
 export const HISTORY_RANGES = ['day', 'week', 'month', 'year'] as const;
 export type HistoryRange = (typeof HISTORY_RANGES)[number];
 

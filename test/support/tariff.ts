@@ -3,7 +3,7 @@
  * clock shows at them), amounts compared but for binary noise, and TariffErrors checked by code and data.
  */
 import * as assert from 'node:assert/strict';
-import { TimeZone } from '../../lib/store/history-query';
+import { TimeZone } from '../../lib/util/time-zone';
 import type { LocalDateTime } from '../../lib/tariff/clock';
 import { TariffError, type TariffErrorReason } from '../../lib/tariff/tariff-error';
 import type { ConsumptionInterval } from '../../lib/tariff/pricing';

@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { chartOf, columnName, HistoryRequestError, planHistory, planSamples, samplesOf, TimeZone, type HistoryRequest, type SamplesRequest } from '../../lib/store/history-query';
+import { chartOf, columnName, HistoryRequestError, planHistory, planSamples, samplesOf, type HistoryRequest, type SamplesRequest } from '../../lib/store/history-query';
+import { TimeZone } from '../../lib/util/time-zone';
 
 const paris = new TimeZone('Europe/Paris');
 const at = (iso: string) => Date.parse(iso);

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Point } from '../../lib/store/line-protocol';
-import { chartOf, planHistory, TimeZone, type ChartPayload, type HistoryPlan, type HistoryRange } from '../../lib/store/history-query';
+import { chartOf, planHistory, type ChartPayload, type HistoryPlan, type HistoryRange } from '../../lib/store/history-query';
 import { TEMPO_PERIODS } from '../../lib/tariff/clock';
 import {
     HOME_LINKY_OPTIONS, HOME_LINKY_SERIES, homeLinkyOption, homeLinkySchedules, type HomeLinkyOption,
@@ -18,6 +18,7 @@ import { consumptionOf, priceConsumption, type Pricing } from '../../lib/tariff/
 import { validateSchedule } from '../../lib/tariff/tariff';
 import { simulatedHistory } from '../../sim/history-backfill';
 import { assertAmount, assertRefused, intervalIn } from '../support/tariff';
+import { TimeZone } from '../../lib/util/time-zone';
 
 const paris = new TimeZone('Europe/Paris');
 const MINUTE_MS = 60_000;

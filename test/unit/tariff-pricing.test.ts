@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { TimeZone } from '../../lib/store/history-query';
+import { TimeZone } from '../../lib/util/time-zone';
 import { consumptionOf, priceConsumption, type ConsumptionInterval, type Pricing } from '../../lib/tariff/pricing';
 import type { Tariff } from '../../lib/tariff/tariff';
 import type { TariffErrorReason } from '../../lib/tariff/tariff-error';
