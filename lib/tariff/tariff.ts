@@ -51,7 +51,8 @@ export interface TariffValidity {
     endDay: number;
 }
 
-const PERIOD_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+/** A period name: a letter, then letters, digits, `_` or `-`, 32 at most. */
+export const PERIOD_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const UNIT_MAX_LENGTH = 16;
 let isoCurrencies: ReadonlySet<string> | undefined;
 

@@ -4,21 +4,15 @@
  */
 import * as assert from 'node:assert/strict';
 import { TimeZone } from '../../lib/util/time-zone';
-import type { LocalDateTime } from '../../lib/tariff/clock';
+import { localDateTimeAt } from '../../lib/tariff/consumption-input';
 import { TariffError, type TariffErrorReason } from '../../lib/tariff/tariff-error';
 import type { ConsumptionInterval } from '../../lib/tariff/pricing';
 
 export type Consumption = ConsumptionInterval['consumption'];
 
-export function localDateTime(zone: TimeZone, time: number): LocalDateTime {
-    const wall = zone.wallClock(time);
-    const two = (n: number) => String(n).padStart(2, '0');
-    return { date: `${wall.year}-${two(wall.month)}-${two(wall.day)}`, minuteOfDay: wall.hour * 60 + wall.minute + wall.second / 60 };
-}
-
 /** The interval [start, end) (ms) of a zone with its consumption. */
 export function intervalIn(zone: TimeZone, start: number, end: number, consumption: Consumption): ConsumptionInterval {
-    return { start, end, localStart: localDateTime(zone, start), localEnd: localDateTime(zone, end), consumption };
+    return { start, end, localStart: localDateTimeAt(zone, start), localEnd: localDateTimeAt(zone, end), consumption };
 }
 
 /** Asserts two numbers equal but for the binary noise of sums: relative to them, or to 1 below 1. */

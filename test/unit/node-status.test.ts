@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readingStatus } from '../../nodes/teleinfo-in/status';
 import { forecastStatus } from '../../nodes/holt-winters/status';
+import { tariffCostStatus } from '../../nodes/tariff-cost/status';
 import type { TicCounters } from '../../lib/teleinfo/decoder';
 
 const t = (key: string, params?: Record<string, string | number>) => (params === undefined ? key : `${key} ${JSON.stringify(params)}`);
@@ -50,5 +51,28 @@ describe('holt-winters status', () => {
         const status = forecastStatus({ series: 3, warmingUp: 0, failing: 0 }, { badInputs: 2, lateSamples: 5 }, t);
         assert.equal(status.fill, 'green');
         assert.equal(status.text, 'holt-winters.status.summary {"series":3,"warmingUp":0,"failing":0,"badInputs":2,"late":5}');
+    });
+});
+
+describe('tariff-cost status', () => {
+    const counters = { tariffs: 2, priced: 0, refused: 0, lastTotal: undefined, lastRefused: false };
+
+    test('nothing priced nor refused yet: grey, waiting, with the number of tariffs', () => {
+        assert.deepEqual(tariffCostStatus(counters, t), { fill: 'grey', shape: 'ring', text: 'tariff-cost.status.waiting {"tariffs":2}' });
+    });
+
+    test('priced: green with the counters and the last total; red while the last message was refused', () => {
+        const priced = { ...counters, priced: 5, refused: 1, lastTotal: '12.84 €' };
+        assert.deepEqual(tariffCostStatus(priced, t), {
+            fill: 'green',
+            shape: 'dot',
+            text: 'tariff-cost.status.summaryWithTotal {"tariffs":2,"priced":5,"refused":1,"total":"12.84 €"}',
+        });
+        assert.deepEqual(tariffCostStatus({ ...priced, lastRefused: true }, t).fill, 'red');
+        assert.deepEqual(tariffCostStatus({ ...counters, refused: 1, lastRefused: true }, t), {
+            fill: 'red',
+            shape: 'ring',
+            text: 'tariff-cost.status.summary {"tariffs":2,"priced":0,"refused":1,"total":""}',
+        });
     });
 });
