@@ -53,7 +53,7 @@ const currencyFormats = new Map<string, CurrencyFormat>();
 export function pricingTable(pricing: Pricing, labelOf: (period: string) => string = (period) => period): PricingTable {
     const money = (amount: number) => moneyText(amount, pricing.currency);
     const quantity = (value: number) => `${value.toFixed(1)} ${pricing.unit}`;
-    const { symbol } = currencyFormat(pricing.currency);
+    const symbol = currencySymbol(pricing.currency);
     const covered = pricing.covered;
     return {
         currency: pricing.currency,
@@ -88,6 +88,11 @@ export function moneyText(amount: number, currency: string): string {
     // Rounded half away from zero on the decimal value, not on its binary neighbour (1.005 € is 1.01 €).
     const rounded = Math.sign(amount) * Math.round(Number((Math.abs(amount) * scale).toPrecision(12))) / scale;
     return `${rounded.toFixed(digits)} ${symbol}`;
+}
+
+/** The currency's symbol as a table shows it: € for EUR, CHF for CHF. */
+export function currencySymbol(currency: string): string {
+    return currencyFormat(currency).symbol;
 }
 
 /** A local date and time as `YYYY-MM-DD HH:MM`. */

@@ -8,7 +8,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { ConsumptionError, consumptionIntervals } from '../../lib/tariff/consumption-input';
 import { HOME_LINKY_SERIES, homeLinkyOption, homeLinkySchedules } from '../../lib/tariff/home-linky';
 import { priceConsumption } from '../../lib/tariff/pricing';
-import { pricingTable } from '../../lib/tariff/pricing-table';
+import { currencySymbol, pricingTable } from '../../lib/tariff/pricing-table';
 import { TariffError } from '../../lib/tariff/tariff-error';
 import { validateSchedule, type TariffSchedule } from '../../lib/tariff/tariff';
 import { TimeZone } from '../../lib/util/time-zone';
@@ -115,7 +115,7 @@ export = function (RED: NodeAPI) {
         function scheduleMessage(): NodeMessage {
             const periods = new Set([...pricer.schedule.flatMap((tariff) => Object.keys(tariff.prices)), ...(pricer.periods ?? [])]);
             const labels = Object.fromEntries([...periods].map((period) => [period, labelOf(period)]));
-            return { payload: pricer.schedule, periods: pricer.periods ?? null, labels } as NodeMessage;
+            return { payload: pricer.schedule, periods: pricer.periods ?? null, labels, symbol: currencySymbol(pricer.schedule[0].currency) } as NodeMessage;
         }
 
         /** The period as the locale names it (off-peak for HC), its name when the locale has none. */

@@ -155,7 +155,7 @@ describeOnEachRuntime('tariff-cost', () => {
 
     test('a new schedule: output 2 sends it, the consumption kept is priced again, and both survive a restart', async () => {
         let { tc, pricings, schedules } = await load();
-        assert.deepEqual(announced(), { payload: [HPHC], periods: ['HC', 'HP'], labels: { HC: 'HC', HP: 'HP' } });
+        assert.deepEqual(announced(), { payload: [HPHC], periods: ['HC', 'HP'], labels: { HC: 'HC', HP: 'HP' }, symbol: '€' });
         tc.receive({ topic: 'home', payload: DAY_CHART.payload, history: DAY_CHART.history });
         await waitFor(() => pricings.length === 1);
 
@@ -211,7 +211,7 @@ describeOnEachRuntime('tariff-cost', () => {
         tc.receive({ kind: 'homeLinky', payload: stored, option: 'base' });
         await waitFor(() => schedules.length === 1);
         const base: Tariff = { from: '1970-01-01', currency: 'EUR', unit: 'kWh', subscription: { amount: 12.44, per: 'month' }, prices: { base: 0.2516 } };
-        assert.deepEqual(schedules[0], { payload: [base], periods: ['base', 'base'], labels: { base: 'base' }, _msgid: schedules[0]._msgid });
+        assert.deepEqual(schedules[0], { payload: [base], periods: ['base', 'base'], labels: { base: 'base' }, symbol: '€', _msgid: schedules[0]._msgid });
         tc.receive({ payload: DAY_CHART.payload, history: DAY_CHART.history });
         await waitFor(() => pricings.length === 1);
         assert.deepEqual(pricings[0].payload, expectedPricing([base], ['base', 'base'], DAY_CHART));

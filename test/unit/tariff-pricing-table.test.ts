@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { priceConsumption } from '../../lib/tariff/pricing';
-import { moneyText, pricingTable } from '../../lib/tariff/pricing-table';
+import { currencySymbol, moneyText, pricingTable } from '../../lib/tariff/pricing-table';
 import type { Tariff } from '../../lib/tariff/tariff';
 import { TimeZone } from '../../lib/util/time-zone';
 import { intervalIn } from '../support/tariff';
@@ -21,6 +21,7 @@ test('amounts: rounded half up on the decimal value, in the currency\'s minor un
     assert.equal(moneyText(1234.5, 'JPY'), '1235 ¥');
     assert.equal(moneyText(3.14159, 'USD'), '3.14 $');
     assert.equal(moneyText(0.1235, 'KWD'), '0.124 KWD', 'three decimals for the dinar');
+    assert.deepEqual(['EUR', 'CHF', 'GBP'].map(currencySymbol), ['€', 'CHF', '£']);
 });
 
 test('the table of a span with a price change: a line per period and tariff, a subscription line per tariff, the span', () => {
