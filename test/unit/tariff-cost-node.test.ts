@@ -107,3 +107,25 @@ describe('tariff-cost wording of refusals', () => {
         }
     });
 });
+
+describe('tariff-cost in the shipped flows', () => {
+    type FlowNode = Record<string, unknown> & { id: string; type: string; name?: string };
+    const read = (...file: string[]) => JSON.parse(fs.readFileSync(path.join(projectRoot, ...file), 'utf8')) as FlowNode[];
+    const example = read('examples', 'tariff-cost.json');
+    const homeLinky = read('flows', 'home-linky.json');
+    const format = (flow: FlowNode[], name: string) => flow.find((n) => n.type === 'ui_template' && n.name === name)!.format;
+
+    test('the home Linky flow uses the example\'s editor and table as they are', () => {
+        const [editor, table] = [format(example, 'Tariff editor'), format(example, 'Cost')];
+        assert.match(String(editor), /tariff-editor/);
+        assert.match(String(table), /tariff-cost-table/);
+        for (const name of ['Home tariff editor', 'Solar house tariff editor']) assert.equal(format(homeLinky, name), editor, name);
+        for (const name of ['Home cost', 'Solar house cost']) assert.equal(format(homeLinky, name), table, name);
+    });
+
+    test('every tariff-cost node of the shipped flows and examples has properties the node accepts', () => {
+        const nodes = [...example, ...homeLinky].filter((n) => n.type === 'tariff-cost');
+        assert.equal(nodes.length, 3);
+        for (const node of nodes) assert.doesNotThrow(() => parseTariffCost({ schedule: node.schedule, periods: node.periods, timeZone: node.timeZone }, (err) => err.reason), node.id);
+    });
+});
