@@ -73,6 +73,48 @@ async function historyConsumption(page: Page, period: string): Promise<number> {
     return Number(/Consumption\s*([\d.]+) kWh/.exec(text)![1]);
 }
 
+/** The home's example prices (the Home tariff node's properties), € per kWh by the table's period label, and € a month. */
+const HOME_PRICES: Record<string, number> = { 'Off-peak (HC)': 0.1696, 'Peak (HP)': 0.2146 };
+const HOME_SUBSCRIPTION = 15.5;
+
+/** An amount as the table shows it, "4.62 €", in euros. */
+function euros(text: string): number {
+    const match = /^(\d+\.\d{2}) €$/.exec(text);
+    assert.ok(match, `an amount: ${text}`);
+    return Number(match[1]);
+}
+
+/**
+ * The cost table's figures checked against each other and against the example prices: each
+ * period's cost is its quantity at its price, the subscription is 15.50 € a month prorated by the
+ * local days of each calendar month in the span the table says it covers, the total is their sum.
+ */
+async function assertCostTable(page: Page): Promise<void> {
+    const rows = await page.locator('.history-cost tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (c) => (c.textContent ?? '').trim())));
+    const row = (label: string) => rows.find((r) => r[0] === label)!;
+    const covers = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}) → (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(row('Covers')[1]);
+    assert.ok(covers, `the span covered: ${row('Covers')[1]}`);
+    // Local dates and times as if in UTC: every local day counts as one, as the subscription counts them.
+    const [from, to] = [covers.slice(1, 6), covers.slice(6, 11)].map(([y, mo, d, h, mi]) => Date.UTC(+y, +mo - 1, +d, +h, +mi));
+    let months = 0;
+    for (let start = from; start < to;) {
+        const day = new Date(start);
+        const [monthStart, monthEnd] = [Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1), Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 1)];
+        months += (Math.min(to, monthEnd) - start) / (monthEnd - monthStart);
+        start = Math.min(to, monthEnd);
+    }
+    assert.ok(Math.abs(euros(row('Subscription')[2]) - HOME_SUBSCRIPTION * months) <= 0.006, `subscription ${row('Subscription')[2]} for ${months} month`);
+    let energy = 0;
+    for (const [period, price] of Object.entries(HOME_PRICES)) {
+        const [, quantity, cost] = row(period);
+        // The table shows tenths of a kWh: a cost is its quantity at its price within half a tenth.
+        assert.ok(Math.abs(euros(cost) - parseFloat(quantity) * price) <= 0.05 * price + 0.006, `${period}: ${quantity} at ${price} is not ${cost}`);
+        energy += euros(cost);
+    }
+    assert.ok(Math.abs(euros(row('Consumption')[2]) - energy) <= 0.011, 'the energy is the periods\' costs');
+    assert.ok(Math.abs(euros(row('Total')[2]) - euros(row('Consumption')[2]) - euros(row('Subscription')[2])) <= 0.011, 'total = energy + subscription');
+}
+
 test('the history views come from InfluxDB (back-filled at first start), and again after Node-RED restarts', { timeout: 180_000 }, async () => {
     const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
@@ -82,11 +124,13 @@ test('the history views come from InfluxDB (back-filled at first start), and aga
         const day = await historyConsumption(page, 'day');
         // A day of the simulated household is a few kWh to a few tens of kWh.
         assert.ok(day > 0.5 && day < 100, `day consumption ${day} kWh`);
+        await assertCostTable(page);
 
         await page.click('.history-range md-select');
         await page.click('md-option[value="month"]');
         const month = await historyConsumption(page, 'month');
         assert.ok(month > day, `a month (${month} kWh) holds more than a day (${day} kWh)`);
+        await assertCostTable(page);
 
         earlierLogs.push(demo.nodeRed.logs());
         await demo.restartNodeRed();
