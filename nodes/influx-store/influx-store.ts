@@ -5,16 +5,16 @@
  * (lib/store/spool) whenever InfluxDB cannot take them. This file maps the node's properties,
  * messages, errors, status and close onto those.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { FieldTypes, PointEncoder, timeSpanOfLines, type Point } from '../../lib/store/line-protocol';
 import { InfluxWriter, type RejectedLine, type WrittenBatch } from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
-import type { InfluxAdmin } from '../../lib/store/influx-admin';
 import type { InfluxServer } from '../influx-server/config';
+import { refuseToRun, settingsOrRefuse } from '../shared/bad-config';
+import { ConfigError } from '../shared/config-error';
 import { configNodeOf } from '../shared/config-node';
-import { ConfigError, parseInfluxStore, type InfluxStoreProperties, type InfluxStoreSettings } from './config';
+import { userDirPath } from '../shared/user-dir';
+import { parseInfluxStore, type InfluxStoreProperties } from './config';
 import { MessagePoints } from './message-points';
 
 type InfluxStoreDef = NodeDef & InfluxStoreProperties;
@@ -27,29 +27,25 @@ export = function (RED: NodeAPI) {
         RED.nodes.createNode(this, def);
         const node = this;
 
-        let server: InfluxServer;
-        let admin: InfluxAdmin;
-        let settings: InfluxStoreSettings;
-        let readFields: (msg: Record<string, unknown>) => unknown;
-        let readTags: (msg: Record<string, unknown>) => unknown;
-        try {
-            server = configNodeOf<InfluxServer>(RED, 'influx-store', 'server', def.server, 'influx-server');
-            admin = server.admin;
-            settings = parseInfluxStore(def);
-            readFields = propertyReader(settings.fieldsProperty, 'fieldsProperty');
-            readTags = propertyReader(settings.tagsProperty, 'tagsProperty');
-        } catch (err) {
-            if (!(err instanceof ConfigError)) throw err;
-            refuseInput(RED._(err.key, { value: String(err.value) }), `${err.property}: ${JSON.stringify(err.value)}`);
-            return;
-        }
+        const configured = settingsOrRefuse(RED, node, def, (config) => {
+            const settings = parseInfluxStore(config);
+            return {
+                server: configNodeOf<InfluxServer>(RED, 'influx-store', 'server', config.server, 'influx-server'),
+                settings,
+                readFields: propertyReader(settings.fieldsProperty, 'fieldsProperty'),
+                readTags: propertyReader(settings.tagsProperty, 'tagsProperty'),
+            };
+        });
+        if (configured === undefined) return;
+        const { server, settings, readFields, readTags } = configured;
+        const admin = server.admin;
 
         let spool: Spool;
-        const spoolDir = path.join(RED.settings.userDir ?? path.join(os.homedir(), '.node-red'), 'energy-spool', node.id);
+        const spoolDir = userDirPath(RED, 'energy-spool', node.id);
         try {
             spool = new Spool(spoolDir, { maxBytes: settings.spoolMaxBytes });
         } catch (err) {
-            refuseInput(RED._('influx-store.errors.spool', { dir: spoolDir, error: (err as Error).message }), spoolDir);
+            refuseToRun(RED, node, new ConfigError('influx-store.errors.spool', 'spool', spoolDir, { dir: spoolDir, error: (err as Error).message }));
             return;
         }
         if (spool.truncatedBytes > 0) node.warn(RED._('influx-store.errors.spoolTruncated', { dir: spoolDir, bytes: spool.truncatedBytes }));
@@ -265,13 +261,6 @@ export = function (RED: NodeAPI) {
                 }
                 return value;
             };
-        }
-
-        /** A node that cannot store: says why, and turns every message into a catchable error. */
-        function refuseInput(reason: string, detail: string): void {
-            node.status({ fill: 'red', shape: 'ring', text: reason });
-            node.error(`${reason} (${detail})`);
-            node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(reason)));
         }
     }
 

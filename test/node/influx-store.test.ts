@@ -17,7 +17,7 @@ import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scri
 import { Spool } from '../../lib/store/spool';
 import { freePort } from '../../scripts/stack/service';
 import { influxRows, landedRows } from '../support/influx';
-import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, pastCalls, received, spiedCalls, statusMatching } from '../support/node-red';
 import { eventually, waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -270,15 +270,16 @@ describeOnEachRuntime('influx-store', () => {
         assert.equal((await rows(database, 'SELECT * FROM linky')).length, 10);
     });
 
-    test('unusable properties: red status, and each message a catchable error', async () => {
+    test('unusable properties: red status with the reason, a catchable error at start and for each message', async () => {
         const { ids, flow } = await storeFlow({ precision: 'minutes' });
         await helper.load([influxServer, influxStore], flow);
         const store = helper.getNode(ids.store);
-        const caught = received(helper.getNode(ids.caught));
         const status = await statusMatching(store, (s) => s.fill === 'red');
         assert.equal(status.text, 'influx-store.errors.precision');
         store.receive({ payload: 1 } as Msg);
-        await waitFor(() => caught.length === 1);
-        assert.equal((caught[0].error as { message: string }).message, 'Error: influx-store.errors.precision');
+        const catchNode = helper.getNode(flow.find((n) => n.type === 'catch')!.id);
+        await waitFor(() => pastCalls(catchNode, 'send').length === 2);
+        const caught = pastCalls(catchNode, 'send').map(([msg]) => (msg as { error: { message: string } }).error.message);
+        assert.deepEqual(caught, ['influx-store.errors.precision (precision: "minutes")', 'Error: influx-store.errors.precision (precision: "minutes")']);
     });
 });
