@@ -80,7 +80,8 @@ async function serving(nodeRed: NodeRedProcess): Promise<void> {
 }
 
 function seqOf(line: string): number {
-    const match = /\bseq=(\d+)i /.exec(line);
+    // The flow keeps the store's default: every number a float.
+    const match = /\bseq=(\d+) /.exec(line);
     assert.ok(match, `a point line with seq: ${line}`);
     return Number(match[1]);
 }
