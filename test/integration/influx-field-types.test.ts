@@ -16,38 +16,20 @@
  *            catch (influx-store) ─> function (records msg)        status (influx-store) ─> function (records the text)
  *            http in GET /seen ─> function (what was recorded) ─> http response
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
+import { influxQuery, influxWrite, startInfluxd } from '../../scripts/stack/influxd';
 import { deployFlows, startNodeRed, type NodeRedProcess } from '../../scripts/stack/node-red';
 import { influxRows } from '../support/influx';
+import { processStack } from '../support/processes';
 import { eventually } from '../support/wait';
 
 const DATABASE = 'energy';
 /** An hour ago, on a whole second: the points' own times, one every 100 ms. */
 const FIRST_TIME = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 
-let workDir: string;
-const running: { influxd?: Influxd; nodeRed?: NodeRedProcess } = {};
-
-before(() => {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'influx-field-types-test-'));
-});
-
-after(async () => {
-    await stopAll();
-    fs.rmSync(workDir, { recursive: true, force: true });
-});
-
-async function stopAll(): Promise<void> {
-    await running.nodeRed?.stop();
-    await running.influxd?.stop();
-    running.nodeRed = undefined;
-    running.influxd = undefined;
-}
+const running = processStack('influx-field-types-test-');
 
 function flow(influxPort: number): unknown[] {
     const tab = 'types-tab';
@@ -91,7 +73,7 @@ function flow(influxPort: number): unknown[] {
 }
 
 async function startStore(influxPort: number): Promise<NodeRedProcess> {
-    const nodeRed = await startNodeRed({ userDir: path.join(workDir, `userDir-${influxPort}`), runtime: 'node-red' });
+    const nodeRed = await startNodeRed({ userDir: path.join(running.dir, `userDir-${influxPort}`), runtime: 'node-red' });
     running.nodeRed = nodeRed;
     await deployFlows(nodeRed.url, flow(influxPort));
     await eventually(async () => ((await post(nodeRed, [])).status === 204 ? true : undefined), 20_000);
@@ -130,7 +112,7 @@ function landed(url: string, count: number): Promise<Record<string, unknown>[]> 
 }
 
 test('default settings: 0 then 0.5 into one field, 3,000 messages, influxd stopped in the middle: every value stored, exact', { timeout: 180_000 }, async () => {
-    const influxDir = path.join(workDir, 'influxd-sequence');
+    const influxDir = path.join(running.dir, 'influxd-sequence');
     running.influxd = await startInfluxd({ dataDir: influxDir, continuousQueries: false });
     const port = running.influxd.port;
     await influxQuery(running.influxd.url, undefined, `CREATE DATABASE ${DATABASE}`);
@@ -153,11 +135,11 @@ test('default settings: 0 then 0.5 into one field, 3,000 messages, influxd stopp
     assert.match(logs, /spool emptied: \d+ points written from it/);
     assert.doesNotMatch(logs, /not stored|left out|\[error\]/);
     assert.deepEqual((await seen(nodeRed)).caught, []);
-    await stopAll();
+    await running.stop();
 });
 
 test('influxd down when the store starts, v already an integer field: every point spooled as a float lands as an integer once influxd is back', { timeout: 180_000 }, async () => {
-    const influxDir = path.join(workDir, 'influxd-down');
+    const influxDir = path.join(running.dir, 'influxd-down');
     running.influxd = await startInfluxd({ dataDir: influxDir, continuousQueries: false });
     const port = running.influxd.port;
     await influxQuery(running.influxd.url, undefined, `CREATE DATABASE ${DATABASE}`);
@@ -201,5 +183,5 @@ test('influxd down when the store starts, v already an integer field: every poin
         },
     ]);
     assert.match(status, /^queued 0 · written 1,?104 · spooled 0 · failed 0 · values lost 4$/);
-    await stopAll();
+    await running.stop();
 });

@@ -118,16 +118,17 @@ describeOnEachRuntime('influx-store', () => {
 
     test('the shipped flows store what they stored before: home-linky\'s readings as integers (numbers auto), the forecasts as floats', async () => {
         const { database, ids, flow } = await storeFlow();
-        for (const file of ['home-linky.json', 'aberrant-consumption.json']) {
-            const store = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', file), 'utf8')) as Msg[]).find((node) => node.type === 'influx-store');
-            assert.ok(store, `an influx-store in ${file}`);
-            // Every property as shipped, on this test's server.
-            flow.push({ ...store, id: `${ids.store}-${file}`, type: 'influx-store', z: undefined, server: ids.server, flushInterval: 0.1 });
+        for (const name of ['home-linky', 'aberrant-consumption']) {
+            const store = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', `${name}.json`), 'utf8')) as Msg[]).find((node) => node.type === 'influx-store');
+            assert.ok(store, `an influx-store in ${name}.json`);
+            // Every property as shipped, on this test's server, outside any tab.
+            const { z: _tab, x: _x, y: _y, wires: _wires, ...properties } = store;
+            flow.push({ ...properties, id: `${ids.store}-${name}`, type: 'influx-store', server: ids.server, flushInterval: 0.1 });
         }
         await helper.load([influxServer, influxStore], flow);
         const t = Date.parse('2024-06-01T00:00:00Z');
-        helper.getNode(`${ids.store}-home-linky.json`).receive({ topic: '021861348497', payload: { BASE: 12_345_678, PAPP: 1200, IINST: 5, PTEC: 'TH..' }, timestamp: t } as Msg);
-        helper.getNode(`${ids.store}-aberrant-consumption.json`).receive({
+        helper.getNode(`${ids.store}-home-linky`).receive({ topic: '021861348497', payload: { BASE: 12_345_678, PAPP: 1200, IINST: 5, PTEC: 'TH..' }, timestamp: t } as Msg);
+        helper.getNode(`${ids.store}-aberrant-consumption`).receive({
             topic: '021861348497', fields: { value: 1200, prediction: 1234, deviation: 10, upper: 1254.5, lower: 1213.5, violation: false, failure: false }, timestamp: t,
         } as Msg);
         await landed(database, 'SELECT * FROM teleinfo', 1);
