@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { influxQuery, influxWrite, startInfluxd } from '../../scripts/stack/influxd';
 import { deployFlows, startNodeRed, type NodeRedProcess } from '../../scripts/stack/node-red';
 import { influxRows } from '../support/influx';
-import { processStack } from '../support/processes';
+import { pointsEndpoint, processStack } from '../support/processes';
 import { eventually } from '../support/wait';
 
 const DATABASE = 'energy';
@@ -36,18 +36,9 @@ function flow(influxPort: number): unknown[] {
     return [
         { id: tab, type: 'tab', label: 'field types' },
         { id: 'types-server', type: 'influx-server', host: '127.0.0.1', port: influxPort, database: DATABASE },
-        { id: 'points-in', type: 'http in', z: tab, url: '/points', method: 'post', upload: false, swaggerDoc: '', wires: [['one-per-point']] },
-        {
-            id: 'one-per-point',
-            type: 'function',
-            z: tab,
-            func: "const points = msg.payload.map((p) => ({ payload: p.fields, timestamp: p.time }));\nmsg.payload = '';\nreturn [points, msg];",
-            outputs: 2,
-            wires: [['types-store'], ['points-done']],
-        },
+        ...pointsEndpoint(tab, "msg.payload.map((p) => ({ payload: p.fields, timestamp: p.time }))", 'types-store'),
         // The node's defaults: no numbers setting, as a node dropped from the palette and saved.
         { id: 'types-store', type: 'influx-store', z: tab, server: 'types-server', measurement: 'points', flushInterval: 0.2, wires: [] },
-        { id: 'points-done', type: 'http response', z: tab, statusCode: '204', headers: {}, wires: [] },
         { id: 'store-catch', type: 'catch', z: tab, scope: ['types-store'], uncaught: false, wires: [['record-caught']] },
         {
             id: 'record-caught',

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { influxQuery, startInfluxd } from '../../scripts/stack/influxd';
 import { deployFlows, startNodeRed, type NodeRedProcess } from '../../scripts/stack/node-red';
-import { processStack } from '../support/processes';
+import { pointsEndpoint, processStack } from '../support/processes';
 import { eventually } from '../support/wait';
 
 const TOTAL = 10_000;
@@ -34,17 +34,8 @@ function flow(influxPort: number): unknown[] {
     return [
         { id: tab, type: 'tab', label: 'outage' },
         { id: 'outage-server', type: 'influx-server', host: '127.0.0.1', port: influxPort, database: DATABASE },
-        { id: 'points-in', type: 'http in', z: tab, url: '/points', method: 'post', upload: false, swaggerDoc: '', wires: [['one-per-point']] },
-        {
-            id: 'one-per-point',
-            type: 'function',
-            z: tab,
-            func: "const points = msg.payload.map((p) => ({ topic: 'outage', payload: { seq: p.seq }, timestamp: p.time }));\nmsg.payload = '';\nreturn [points, msg];",
-            outputs: 2,
-            wires: [[STORE_ID], ['points-done']],
-        },
+        ...pointsEndpoint(tab, "msg.payload.map((p) => ({ topic: 'outage', payload: { seq: p.seq }, timestamp: p.time }))", STORE_ID),
         { id: STORE_ID, type: 'influx-store', z: tab, server: 'outage-server', measurement: 'points', batchSize: 500, flushInterval: 0.2, wires: [] },
-        { id: 'points-done', type: 'http response', z: tab, statusCode: '204', headers: {}, wires: [] },
     ];
 }
 

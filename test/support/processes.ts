@@ -48,3 +48,23 @@ export function processStack(prefix: string): ProcessStack {
     });
     return stack;
 }
+
+/**
+ * The nodes of an endpoint `POST /points` on tab `tab`: the body, a JSON array, goes through a
+ * function whose `toMessages` (an expression of `msg.payload`) makes one message per point for
+ * `storeId`; the request is answered 204 once they are sent.
+ */
+export function pointsEndpoint(tab: string, toMessages: string, storeId: string): unknown[] {
+    return [
+        { id: 'points-in', type: 'http in', z: tab, url: '/points', method: 'post', upload: false, swaggerDoc: '', wires: [['one-per-point']] },
+        {
+            id: 'one-per-point',
+            type: 'function',
+            z: tab,
+            func: `const points = ${toMessages};\nmsg.payload = '';\nreturn [points, msg];`,
+            outputs: 2,
+            wires: [[storeId], ['points-done']],
+        },
+        { id: 'points-done', type: 'http response', z: tab, statusCode: '204', headers: {}, wires: [] },
+    ];
+}
