@@ -12,8 +12,8 @@
  * node-red-contrib-influxdb 0.7.0 from node_modules. bench-source and bench-count are node types
  * this file registers: the bench calls a source's send() and Node-RED delivers the messages along
  * its wire, as it delivers any node's output. Every variant writes the same points (measurement
- * `bench`, tag meter=bench, integer fields power, index and seq, one millisecond apart) into a
- * database of its own, and its rate only counts once every point is in InfluxDB (checked by count):
+ * `bench`, tag meter=bench, integer fields power, index and seq, one millisecond apart: the store's
+ * default numbers with these three as its integer fields) into a database of its own, and its rate only counts once every point is in InfluxDB (checked by count):
  *
  *   do-nothing      one-point messages to bench-count, which calls done(): what the runtime itself
  *                   delivers, messages per second; sent BURST messages per event-loop turn
@@ -57,6 +57,8 @@ const BATCH_POINTS = 5000;
 /** One-point messages sent before the event loop turns (the teleinfo bench's bursts of ~1,000 frames). */
 const BURST = 1000;
 const BATCH_WINDOW = 4;
+/** The store's integer fields: every field of the bench's points. */
+const INTEGER_FIELDS = 'power, index, seq';
 const OUT_WINDOW = 16;
 /** The issue's targets. */
 const TARGET = { storeToDoNothing: 0.8, storeToDoNothingFunction: 0.8, storeToInfluxdbOut: 10, arraysToRaw: 0.6 };
@@ -113,9 +115,9 @@ function benchFlow(influxPort: number): unknown[] {
         { id: 'source-function', type: 'bench-source', z: tab, wires: [['do-nothing-function']] },
         { id: 'do-nothing-function', type: 'function', z: tab, func: 'return null;', outputs: 1, wires: [[]] },
         { id: 'source-store', type: 'bench-source', z: tab, wires: [['store']] },
-        { id: 'store', type: 'influx-store', z: tab, server: 'server-store', measurement: 'bench', batchSize: BATCH_POINTS, flushInterval: 1, wires: [] },
+        { id: 'store', type: 'influx-store', z: tab, server: 'server-store', measurement: 'bench', integerFields: INTEGER_FIELDS, batchSize: BATCH_POINTS, flushInterval: 1, wires: [] },
         { id: 'source-arrays', type: 'bench-source', z: tab, wires: [['store-arrays']] },
-        { id: 'store-arrays', type: 'influx-store', z: tab, server: 'server-arrays', measurement: 'bench', batchSize: BATCH_POINTS, flushInterval: 1, wires: [] },
+        { id: 'store-arrays', type: 'influx-store', z: tab, server: 'server-arrays', measurement: 'bench', integerFields: INTEGER_FIELDS, batchSize: BATCH_POINTS, flushInterval: 1, wires: [] },
         { id: 'source-batch', type: 'bench-source', z: tab, wires: [['influxdb-batch']] },
         { id: 'influxdb-batch', type: 'influxdb batch', z: tab, influxdb: 'contrib-batch', precision: 'ms', retentionPolicy: '', wires: [] },
         { id: 'source-out', type: 'bench-source', z: tab, wires: [['influxdb-out']] },

@@ -15,6 +15,8 @@ export interface InfluxStoreProperties {
     fieldsProperty?: string;
     precision?: string;
     numbers?: string;
+    /** Field names, separated by commas. */
+    integerFields?: string;
     batchSize?: string | number;
     /** Seconds. */
     flushInterval?: string | number;
@@ -31,6 +33,8 @@ export interface InfluxStoreSettings {
     fieldsProperty: string;
     precision: Precision;
     numbers: NumberTyping;
+    /** With numbers `float`, the fields whose whole numbers are written as integers. */
+    integerFields: string[];
     batchSize: number;
     flushIntervalMs: number;
     spoolMaxBytes: number;
@@ -43,7 +47,8 @@ const MAX_BATCH_SIZE = 50_000;
 export function parseInfluxStore(p: InfluxStoreProperties): InfluxStoreSettings {
     const precision = p.precision || 'ms';
     if (!PRECISIONS.includes(precision)) throw new ConfigError('influx-store.errors.precision', 'precision', p.precision);
-    const numbers = p.numbers || 'auto';
+    // Flows saved before the setting existed have none and take the new default; 'auto' stays as saved.
+    const numbers = p.numbers || 'float';
     if (numbers !== 'auto' && numbers !== 'float') throw new ConfigError('influx-store.errors.numbers', 'numbers', p.numbers);
     const batchSize = numberOr(p.batchSize, 5000);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) throw new ConfigError('influx-store.errors.batchSize', 'batchSize', p.batchSize);
@@ -58,6 +63,7 @@ export function parseInfluxStore(p: InfluxStoreProperties): InfluxStoreSettings 
         fieldsProperty: (p.fieldsProperty ?? '').trim() || 'payload',
         precision: precision as Precision,
         numbers,
+        integerFields: (p.integerFields ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''),
         batchSize,
         flushIntervalMs: flushInterval * 1000,
         spoolMaxBytes: Math.round(spoolMaxMB * 1_000_000),

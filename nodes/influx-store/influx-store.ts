@@ -6,13 +6,17 @@
  * messages, errors, status and close onto those.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { FieldTypes, PointEncoder, timeSpanOfLines, type Point } from '../../lib/store/line-protocol';
-import { InfluxWriter, type RejectedLine, type WrittenBatch } from '../../lib/store/influx-writer';
+import { batchEnds, FieldTypes, PointEncoder, whyLeftOut, type FieldType, type LeftOut, type Point } from '../../lib/store/line-protocol';
+import {
+    InfluxWriteError, InfluxWriter, type DrainedSpool, type LostValue, type RejectedLine, type SpoolCause, type WriteProblem, type WrittenBatch,
+} from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
+import type { TlsProblem } from '../../lib/store/tls-problems';
 import type { InfluxServer } from '../influx-server/config';
 import { refuseToRun, settingsOrRefuse } from '../shared/bad-config';
 import { ConfigError } from '../shared/config-error';
 import { configNodeOf } from '../shared/config-node';
+import { RateLimitedErrors } from '../shared/rate-limited-errors';
 import { userDirPath } from '../shared/user-dir';
 import { parseInfluxStore, type InfluxStoreProperties } from './config';
 import { MessagePoints } from './message-points';
@@ -21,6 +25,28 @@ type InfluxStoreDef = NodeDef & InfluxStoreProperties;
 
 /** Status is redrawn at most this often: a fast input stream must not flood the editor. */
 const STATUS_EVERY_MS = 1000;
+/** A field losing values is reported at most this often (each report counts the values lost meanwhile). */
+const LOST_VALUE_REPORT_EVERY_MS = 60_000;
+
+/** What the user can change for each TLS problem, and for the HTTP answers that need the user. */
+const TLS_ADVICE_KEYS: Record<TlsProblem, string> = {
+    'untrusted certificate': 'influx-store.advice.untrustedCertificate',
+    'not tls': 'influx-store.advice.notTls',
+    'tls expected': 'influx-store.advice.tlsExpected',
+};
+const STATUS_ADVICE_KEYS: Record<number, string> = {
+    403: 'influx-store.advice.forbidden',
+    404: 'influx-store.advice.notFound',
+};
+
+/** The locale key of each reason a field is left out of a point, but a type conflict (a lost value, reported on its own). */
+const LEFT_OUT_KEYS: Record<Exclude<LeftOut['reason'], 'type'>, string> = {
+    name: 'influx-store.dropped.name',
+    null: 'influx-store.dropped.null',
+    'not finite': 'influx-store.dropped.notFinite',
+    nested: 'influx-store.dropped.nested',
+    unsupported: 'influx-store.dropped.unsupported',
+};
 
 export = function (RED: NodeAPI) {
     function InfluxStoreNode(this: Node, def: InfluxStoreDef) {
@@ -53,7 +79,7 @@ export = function (RED: NodeAPI) {
 
         const fieldTypes = new FieldTypes();
         const precision = settings.precision;
-        const encoder = new PointEncoder(precision, fieldTypes, settings.numbers);
+        const encoder = new PointEncoder(precision, fieldTypes, settings.numbers, settings.integerFields);
         const messagePoints = new MessagePoints({ measurement: settings.measurement, topicTag: settings.topicTag, readFields, readTags });
         const writer = new InfluxWriter({
             ...admin.connection,
@@ -61,19 +87,19 @@ export = function (RED: NodeAPI) {
             batchSize: settings.batchSize,
             flushIntervalMs: settings.flushIntervalMs,
             spool,
+            fieldTypes,
         });
 
-        /** Field values left out of points (non-finite numbers, null, objects, a type InfluxDB holds otherwise). */
+        /** Field values left out of points (non-finite numbers, null, objects, names InfluxDB cannot take). */
         let droppedFields = 0;
+        /** Values InfluxDB cannot store in their field (another type, without an exact equivalent): data lost. */
+        let lostValues = 0;
+        const lostReports = new RateLimitedErrors(LOST_VALUE_REPORT_EVERY_MS);
         /** Points no message could make (no fields, no measurement, a bad time or name). */
         let invalidPoints = 0;
         const warnedFields = new Set<string>();
         /** The last point was refused for a full spool; cleared by the next one accepted, or once InfluxDB takes points again. */
         let refusing = false;
-        /** Points replayed from the spool since it last started filling, and the span of their times (ms). */
-        let replayedPoints = 0;
-        let replayedFrom = Infinity;
-        let replayedTo = -Infinity;
         let seeded = false;
 
         let lastStatusAt = -Infinity;
@@ -102,7 +128,8 @@ export = function (RED: NodeAPI) {
                 spooled: stats.spooled,
                 failed: stats.failed + invalidPoints,
             }) + (stats.refused > 0 ? RED._('influx-store.status.refused', { refused: stats.refused }) : '')
-                + (droppedFields > 0 ? RED._('influx-store.status.dropped', { dropped: droppedFields }) : '');
+                + (droppedFields > 0 ? RED._('influx-store.status.dropped', { dropped: droppedFields }) : '')
+                + (lostValues > 0 ? RED._('influx-store.status.lost', { lost: lostValues }) : '');
             if (refusing) node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.spoolFull')} · ${counters}` });
             else if (stats.state === 'misconfigured') node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.misconfigured')} · ${counters}` });
             else if (stats.state === 'retrying' || stats.spooled > 0) node.status({ fill: 'yellow', shape: 'ring', text: counters });
@@ -123,112 +150,125 @@ export = function (RED: NodeAPI) {
             // InfluxDB takes points again: the spool has room for new ones.
             refusing = false;
             if (!batch.replayed) return;
-            replayedPoints += batch.points;
-            const text = batch.bytes.toString('utf8');
-            node.trace(RED._('influx-store.log.replayedBatch', { points: batch.points, first: firstLine(text), last: lastLine(text) }));
-            if (admin.managesRetention) {
-                const span = timeSpanOfLines(text, precision);
-                if (span !== undefined) {
-                    replayedFrom = Math.min(replayedFrom, span.from);
-                    replayedTo = Math.max(replayedTo, span.to);
-                }
-            }
-            if (spool.batches > 0) return;
-            node.log(RED._('influx-store.log.spoolEmptied', { points: replayedPoints }));
+            node.trace(RED._('influx-store.log.replayedBatch', { points: batch.points, ...batchEnds(batch.bytes) }));
+        });
+        writer.on('drained', (drained: DrainedSpool) => {
+            node.log(RED._('influx-store.log.spoolEmptied', { points: drained.points }));
             // The continuous queries ran before these points arrived: roll them up now.
-            if (replayedFrom <= replayedTo) {
-                admin.rollUp(replayedFrom, replayedTo).catch((err: Error) => node.warn(RED._('influx-store.errors.rollUp', { error: server.messageOf(err) })));
+            if (admin.managesRetention && drained.from <= drained.to) {
+                admin.rollUp(drained.from, drained.to).catch((err: Error) => node.warn(RED._('influx-store.errors.rollUp', { error: server.messageOf(err) })));
             }
-            replayedPoints = 0;
-            replayedFrom = Infinity;
-            replayedTo = -Infinity;
         });
         writer.on('spooled', (batch) => {
             // Once per outage: the batches that follow it are in the same spool for the same reason.
-            if (spool.batches === 1) node.warn(RED._('influx-store.log.spooling', { points: batch.points, reason: batch.reason, dir: spoolDir }));
+            if (spool.batches === 1) node.warn(RED._('influx-store.log.spooling', { points: batch.points, reason: describeCause(batch.cause), dir: spoolDir }));
         });
         writer.on('rejected', (rejected: RejectedLine) => {
-            fieldTypes.learnFromConflict(rejected.message);
             const message: NodeMessage = { payload: rejected.line, statusCode: rejected.status, influxError: rejected.message };
             node.error(RED._('influx-store.errors.rejected', { status: rejected.status, error: rejected.message, line: rejected.line }), message);
         });
+        writer.on('lost', (lost: LostValue) => reportLost(lost.measurement, lost.field, lost.value, lost.held));
         writer.on('error', (err: Error) => {
             if (err instanceof SpoolFullError) refusing = true;
+            const text = err instanceof InfluxWriteError ? RED._('influx-store.errors.misconfigured', { problem: describeProblem(err.problem) }) : err.message;
             // No input message caused it: a Catch node gets one saying where the store stands.
-            const message: NodeMessage = { topic: 'influx-store', payload: writer.stats, influxError: err.message };
-            node.error(err.message, message);
+            const { problem, ...stats } = writer.stats;
+            const message: NodeMessage = { topic: 'influx-store', payload: problem === undefined ? stats : { ...stats, lastError: describeProblem(problem) }, influxError: text };
+            node.error(text, message);
             showStatus();
         });
 
         seedFieldTypes();
         showStatus();
 
-        /** Why points of the message being handled were not stored; undefined while all were. */
-        let failures: string[] | undefined;
-
-        /** Encodes and queues one point of the message being handled. */
-        function store(point: Point): void {
+        /** Encodes and queues one point of the message being handled; why it was not, if it was not. */
+        function store(point: Point): string | undefined {
             const refusal = encoder.encode(writer.lines, point);
             if (encoder.dropped.length > 0) noteDropped(point, encoder.dropped);
             if (refusal !== undefined) {
                 invalidPoints++;
-                showStatus();
-                (failures ??= []).push(refusal);
-                return;
+                return refusal;
             }
             try {
                 writer.endLine();
             } catch (err) {
                 if (!(err instanceof SpoolFullError)) throw err;
                 refusing = true;
-                showStatus();
-                (failures ??= []).push(err.message);
-                return;
+                return err.message;
             }
             if (refusing) {
                 refusing = false;
                 showStatus();
             }
-        }
-
-        function notAPoint(reason: string, index: number): void {
-            invalidPoints++;
-            (failures ??= []).push(index < 0 ? reason : `[${index}] ${reason}`);
+            return undefined;
         }
 
         function noteDropped(point: Point, dropped: readonly string[]): void {
-            droppedFields += dropped.length;
             for (const field of dropped) {
+                const why = whyLeftOut(point, field, fieldTypes);
+                if (why.reason === 'type') {
+                    const value = point.fields[field];
+                    reportLost(point.measurement, field, typeof value === 'string' ? JSON.stringify(value) : String(value), why.held);
+                    continue;
+                }
+                droppedFields++;
                 if (warnedFields.has(field)) continue;
                 warnedFields.add(field);
-                node.warn(RED._('influx-store.errors.droppedField', { field, measurement: point.measurement, reason: whyDropped(point, field) }));
+                const reason = RED._(LEFT_OUT_KEYS[why.reason], why.reason === 'not finite' ? { value: String(why.value) } : why.reason === 'unsupported' ? { type: why.type } : {});
+                node.warn(RED._('influx-store.errors.droppedField', { field, measurement: point.measurement, reason }));
             }
             showStatus();
         }
 
-        function whyDropped(point: Point, field: string): string {
-            const value = point.fields[field];
-            if (value === null || value === undefined) return RED._('influx-store.dropped.null');
-            if (typeof value === 'number' && !Number.isFinite(value)) return RED._('influx-store.dropped.notFinite', { value: String(value) });
-            if (typeof value === 'object') return RED._('influx-store.dropped.nested');
-            const held = fieldTypes.get(point.measurement, field);
-            return held === undefined ? RED._('influx-store.dropped.name') : RED._('influx-store.dropped.type', { type: held });
+        /** A value InfluxDB cannot store in its field: data lost, a catchable error (at most one per field and minute), counted. */
+        function reportLost(measurement: string, field: string, value: string, held: FieldType): void {
+            lostValues++;
+            showStatus();
+            lostReports.fail(`${measurement}\n${field}`, Date.now(), ({ unreported }) => {
+                const values = { measurement, field, value, type: held, more: unreported };
+                const text = RED._(unreported === 0 ? 'influx-store.errors.valueLost' : 'influx-store.errors.valuesLost', values);
+                node.error(text, { topic: 'influx-store', payload: { measurement, field, value, fieldType: held, lostSinceLastReport: unreported } });
+            });
         }
 
         node.on('input', (msg: NodeMessageInFlow, _send, done) => {
-            failures = undefined;
             // A point without msg.timestamp is stamped now, as the message is handled, never with the write time.
-            const count = messagePoints.read(msg, store, notAPoint);
-            // Filled by store() and notAPoint() during read(), which TypeScript's narrowing cannot see.
-            const failed = failures as string[] | undefined;
-            if (failed === undefined) {
+            const unstored = messagePoints.read(msg, store);
+            if (unstored === undefined) {
                 done();
                 return;
             }
+            // Those refused for a full spool are the writer's to count.
+            invalidPoints += unstored.invalid;
             showStatus();
-            const key = count === 1 ? 'influx-store.errors.pointNotStored' : 'influx-store.errors.pointsNotStored';
-            done(new Error(RED._(key, { count: failed.length, total: count, reason: failed[0] })));
+            const [first] = unstored.failures;
+            const reason = first.index < 0 ? first.reason : `[${first.index}] ${first.reason}`;
+            const key = unstored.points === 1 ? 'influx-store.errors.pointNotStored' : 'influx-store.errors.pointsNotStored';
+            done(new Error(RED._(key, { count: unstored.failures.length, total: unstored.points, reason })));
         });
+
+        /** A problem of the writer in the user's language: what happened, and what to change when the user can. */
+        function describeProblem(problem: WriteProblem): string {
+            const values = { server: problem.server, status: problem.status, detail: problem.detail };
+            const what = RED._(problem.status === 0 ? 'influx-store.problem.unreachable' : 'influx-store.problem.answered', values);
+            const adviceKey = problem.tls !== undefined
+                ? TLS_ADVICE_KEYS[problem.tls]
+                : problem.status === 401
+                    ? (problem.credentials ? 'influx-store.advice.wrongCredentials' : 'influx-store.advice.noCredentials')
+                    : STATUS_ADVICE_KEYS[problem.status];
+            return adviceKey === undefined ? what : RED._('influx-store.problem.withAdvice', { problem: what, advice: RED._(adviceKey) });
+        }
+
+        function describeCause(cause: SpoolCause): string {
+            switch (cause.kind) {
+                case 'unavailable':
+                    return RED._('influx-store.spooled.unavailable', { problem: describeProblem(cause.problem) });
+                case 'misconfigured':
+                    return describeProblem(cause.problem);
+                default:
+                    return RED._(`influx-store.spooled.${cause.kind}`);
+            }
+        }
 
         node.on('close', (removed: boolean, done: () => void) => {
             closing = true;
@@ -266,12 +306,3 @@ export = function (RED: NodeAPI) {
 
     RED.nodes.registerType('influx-store', InfluxStoreNode);
 };
-
-function firstLine(text: string): string {
-    const end = text.indexOf('\n');
-    return end < 0 ? text : text.slice(0, end);
-}
-
-function lastLine(text: string): string {
-    return text.slice(text.lastIndexOf('\n') + 1);
-}

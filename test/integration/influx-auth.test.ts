@@ -26,7 +26,7 @@ import type { ChartPayload } from '../../lib/store/history-query';
 import { Spool } from '../../lib/store/spool';
 import { influxQuery, influxString, startInfluxd, type InfluxCredentials, type Influxd } from '../../scripts/stack/influxd';
 import { influxRows, iso, landedRows, range } from '../support/influx';
-import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, received, recordingTranslations, spiedCalls, statusMatching, wordedProblem, type Translation } from '../support/node-red';
 import { eventually, waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -161,7 +161,8 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         const spoolDir = path.join(userDir, 'energy-spool', ids.store);
         const from = T0 + 30 * MINUTE;
 
-        await helper.load([influxServer, influxStore, influxHistory], flow, credentials(WRONG_PASSWORD));
+        const translations: Translation[] = [];
+        await helper.load([influxServer, recordingTranslations(influxStore, translations), influxHistory], flow, credentials(WRONG_PASSWORD));
         const store = helper.getNode(ids.store);
         const errors = spiedCalls(store, 'call:error');
         const caught = received(helper.getNode(ids.caught));
@@ -171,14 +172,19 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         assert.equal(status.shape, 'ring');
         await waitFor(() => errors.length > 0);
         const [reported] = errors[0] as [string];
-        assert.equal(reported, `InfluxDB ${new URL(influxd.url).host}/${database} answered 401: authorization failed — check the username and password (or token) (points are kept in the spool until this is fixed)`);
+        assert.equal(reported, 'influx-store.errors.misconfigured');
+        assert.deepEqual(wordedProblem(translations), {
+            key: 'influx-store.problem.answered',
+            values: { server: `InfluxDB ${new URL(influxd.url).host}/${database}`, status: 401, detail: 'authorization failed' },
+            advice: 'influx-store.advice.wrongCredentials',
+        });
         // No message caused it, yet a Catch node gets it, with the store's counters.
         await waitFor(() => caught.length > 0);
         const fromStore = caught[0];
         assert.equal((fromStore.error as { source: { id: string } }).source.id, ids.store);
         assert.equal(fromStore.influxError, reported);
         assert.equal(fromStore.topic, 'influx-store');
-        assert.deepEqual(fromStore.payload, { queued: 0, written: 0, spooled: 20, failed: 0, refused: 0, state: 'misconfigured', lastError: reported.replace(' (points are kept in the spool until this is fixed)', '') });
+        assert.deepEqual(fromStore.payload, { queued: 0, written: 0, spooled: 20, failed: 0, refused: 0, state: 'misconfigured', lastError: 'influx-store.problem.withAdvice' });
         // influx-history, on the same server, answers with a catchable error.
         helper.getNode(ids.history).receive({ payload: 'day' } as Msg);
         await waitFor(() => caught.length > 1);
@@ -186,7 +192,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         assert.equal(fromHistory.source.id, ids.history);
         assert.match(fromHistory.message, /authorization failed/);
         await statusMatching(helper.getNode(ids.history), (s) => s.fill === 'red' && s.text === 'influx-history.status.failed');
-        for (const text of [reported, JSON.stringify(caught)]) {
+        for (const text of [reported, JSON.stringify(caught), JSON.stringify(translations)]) {
             assert.ok(!text.includes(WRONG_PASSWORD) && !text.includes(USER.password), `no password in: ${text}`);
         }
         assert.ok(fs.readdirSync(spoolDir).some((name) => name.endsWith('.seg')), 'the spool holds points while the node runs');
@@ -217,14 +223,19 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
 
     test('no credentials at all: the store says InfluxDB asks for them, and keeps the points', async () => {
         const { database, ids, flow } = await authFlow();
-        await helper.load([influxServer, influxStore, influxHistory], flow);
+        const translations: Translation[] = [];
+        await helper.load([influxServer, recordingTranslations(influxStore, translations), influxHistory], flow);
         const store = helper.getNode(ids.store);
         const errors = spiedCalls(store, 'call:error');
         for (const msg of points(T0, range(0, 3))) store.receive(msg);
         await statusMatching(store, (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
         await waitFor(() => errors.length > 0);
-        assert.equal(errors[0][0], `InfluxDB ${new URL(influxd.url).host}/${database} answered 401: unable to parse authentication credentials`
-            + ' — InfluxDB asks for credentials: set a username and password (or a token) (points are kept in the spool until this is fixed)');
+        assert.equal(errors[0][0], 'influx-store.errors.misconfigured');
+        assert.deepEqual(wordedProblem(translations), {
+            key: 'influx-store.problem.answered',
+            values: { server: `InfluxDB ${new URL(influxd.url).host}/${database}`, status: 401, detail: 'unable to parse authentication credentials' },
+            advice: 'influx-store.advice.noCredentials',
+        });
         await helper.unload();
         const spool = new Spool(path.join(userDir, 'energy-spool', ids.store));
         try {

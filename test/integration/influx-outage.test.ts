@@ -10,13 +10,13 @@
  * The flow:  http in POST /points ─> function (one message per point) ─┬─> influx-store
  *                                                                      └─> http response
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { influxQuery, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
+import { influxQuery, startInfluxd } from '../../scripts/stack/influxd';
 import { deployFlows, startNodeRed, type NodeRedProcess } from '../../scripts/stack/node-red';
+import { pointsEndpoint, processStack } from '../support/processes';
 import { eventually } from '../support/wait';
 
 const TOTAL = 10_000;
@@ -27,35 +27,15 @@ const DATABASE = 'outage';
 /** The points' own times: one every 100 ms, starting an hour ago. */
 const FIRST_TIME = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 
-let workDir: string;
-const running: { influxd?: Influxd; nodeRed?: NodeRedProcess } = {};
-
-before(() => {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'influx-outage-test-'));
-});
-
-after(async () => {
-    await running.nodeRed?.stop();
-    await running.influxd?.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
-});
+const running = processStack('influx-outage-test-');
 
 function flow(influxPort: number): unknown[] {
     const tab = 'outage-tab';
     return [
         { id: tab, type: 'tab', label: 'outage' },
         { id: 'outage-server', type: 'influx-server', host: '127.0.0.1', port: influxPort, database: DATABASE },
-        { id: 'points-in', type: 'http in', z: tab, url: '/points', method: 'post', upload: false, swaggerDoc: '', wires: [['one-per-point']] },
-        {
-            id: 'one-per-point',
-            type: 'function',
-            z: tab,
-            func: "const points = msg.payload.map((p) => ({ topic: 'outage', payload: { seq: p.seq }, timestamp: p.time }));\nmsg.payload = '';\nreturn [points, msg];",
-            outputs: 2,
-            wires: [[STORE_ID], ['points-done']],
-        },
+        ...pointsEndpoint(tab, "msg.payload.map((p) => ({ topic: 'outage', payload: { seq: p.seq }, timestamp: p.time }))", STORE_ID),
         { id: STORE_ID, type: 'influx-store', z: tab, server: 'outage-server', measurement: 'points', batchSize: 500, flushInterval: 0.2, wires: [] },
-        { id: 'points-done', type: 'http response', z: tab, statusCode: '204', headers: {}, wires: [] },
     ];
 }
 
@@ -80,7 +60,8 @@ async function serving(nodeRed: NodeRedProcess): Promise<void> {
 }
 
 function seqOf(line: string): number {
-    const match = /\bseq=(\d+)i /.exec(line);
+    // The flow keeps the store's default: every number a float.
+    const match = /\bseq=(\d+) /.exec(line);
     assert.ok(match, `a point line with seq: ${line}`);
     return Number(match[1]);
 }
@@ -114,8 +95,8 @@ function replayedBatches(logs: string): [number, number, number][] {
 }
 
 test('10,000 points, influxd down for 60 s, Node-RED restarted meanwhile: all in InfluxDB once, replayed in arrival order', { timeout: 240_000 }, async (t) => {
-    const influxDir = path.join(workDir, 'influxd');
-    const userDir = path.join(workDir, 'userDir');
+    const influxDir = path.join(running.dir, 'influxd');
+    const userDir = path.join(running.dir, 'userDir');
     // Trace level: the store logs each batch it replays from the spool.
     const settingsOverrides = { logging: { console: { level: 'trace', metrics: false, audit: false } } };
 

@@ -31,7 +31,7 @@ import type { ChartPayload } from '../../lib/store/history-query';
 import { Spool } from '../../lib/store/spool';
 import { influxQuery, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
 import { influxRows, iso, landedRows, range } from '../support/influx';
-import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, received, recordingTranslations, spiedCalls, statusMatching, wordedProblem, type Translation } from '../support/node-red';
 import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -57,21 +57,9 @@ let plainInfluxd: Influxd;
 let sequence = 0;
 
 /** The values the store passes RED._ with each key: the helper's RED._ returns the key alone. */
-const translations: { key: string; values?: Record<string, string | number> }[] = [];
+const translations: Translation[] = [];
 
-/** `nodeModule`, its RED._ calls recorded in `translations`. */
-function recordingTranslations(nodeModule: (RED: NodeAPI) => void): (RED: NodeAPI) => void {
-    return (RED) => nodeModule(new Proxy(RED, {
-        get: (target, property, receiver) => (property === '_'
-            ? (key: string, values?: Record<string, string | number>) => {
-                translations.push({ key, values });
-                return target._(key, values);
-            }
-            : Reflect.get(target, property, receiver)),
-    }));
-}
-
-const influxStoreRecorded = recordingTranslations(influxStore);
+const influxStoreRecorded = recordingTranslations(influxStore, translations);
 
 function openssl(args: string[]): void {
     execFileSync('openssl', args, { cwd: path.join(workDir, 'tls'), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -206,10 +194,10 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
 
     /**
      * The store takes `count` points it cannot write: the settings are wrong, so its status is a red
-     * ring and it reports the reason (catchable), which is returned; it warns once that it spools;
-     * the points stay in the spool, none reaches InfluxDB.
+     * ring and it reports the reason (catchable), whose wording is returned; it warns once that it
+     * spools; the points stay in the spool, none reaches InfluxDB.
      */
-    async function spoolsInstead(influxd: Influxd, database: string, storeId: string, count: number): Promise<string> {
+    async function spoolsInstead(influxd: Influxd, database: string, storeId: string, count: number): Promise<ReturnType<typeof wordedProblem>> {
         const store = helper.getNode(storeId);
         const warnings = spiedCalls(store, 'call:warn');
         const errors = spiedCalls(store, 'call:error');
@@ -222,9 +210,11 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         assert.deepEqual(await influxRows(influxd.url, database, 'SELECT * FROM linky'), [], 'nothing reached InfluxDB');
         await helper.unload();
         assert.equal(await spooledPoints(storeId), count, 'every point is in the spool');
-        const reason = String(spooling?.values?.reason);
-        assert.deepEqual(errors.map(([text]) => text), [`${reason} (points are kept in the spool until this is fixed)`], 'one catchable error, with the reason');
-        return reason;
+        // The warning and the catchable error give the same reason, with the advice.
+        assert.equal(spooling?.values?.reason, 'influx-store.problem.withAdvice');
+        assert.deepEqual(errors.map(([text]) => text), ['influx-store.errors.misconfigured'], 'one catchable error');
+        assert.deepEqual(translations.find((t) => t.key === 'influx-store.errors.misconfigured')?.values, { problem: 'influx-store.problem.withAdvice' });
+        return wordedProblem(translations);
     }
 
     /** Restarted with `flow` (the same ids): the spooled points are written, each once, and the spool empties. */
@@ -256,9 +246,12 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const message = await historyError(ids);
         assert.equal(message, `Error: ${serverName(privateCaInfluxd, database)}: influx-server.errors.certificateUntrusted (${UNTRUSTED})`);
 
-        const reason = await spoolsInstead(privateCaInfluxd, database, ids.store, 5);
-        assert.equal(reason, `${serverName(privateCaInfluxd, database)} unreachable: ${UNTRUSTED}`
-            + " — the server's certificate is not trusted: give the influx-server a TLS configuration with its CA (or the certificate itself)");
+        const problem = await spoolsInstead(privateCaInfluxd, database, ids.store, 5);
+        assert.deepEqual(problem, {
+            key: 'influx-store.problem.unreachable',
+            values: { server: serverName(privateCaInfluxd, database), status: 0, detail: UNTRUSTED },
+            advice: 'influx-store.advice.untrustedCertificate',
+        });
 
         const fixed = flow.map((node) => (node.id === ids.server ? { ...node, tlsConfig: ids.tlsConfig } : node))
             .concat(tlsConfigNode(ids.tlsConfig, { ca: files.ca, verifyservercert: true }));
@@ -278,9 +271,11 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         assert.ok(message.startsWith(`Error: ${serverName(plainInfluxd, database)}: influx-server.errors.notTls (`), message);
         assert.match(message, /wrong version number/);
 
-        const reason = await spoolsInstead(plainInfluxd, database, ids.store, 4);
-        assert.ok(reason.startsWith(`${serverName(plainInfluxd, database)} unreachable: `), reason);
-        assert.match(reason, /wrong version number.* — InfluxDB does not speak TLS on this port: turn TLS off$/);
+        const problem = await spoolsInstead(plainInfluxd, database, ids.store, 4);
+        assert.equal(problem?.key, 'influx-store.problem.unreachable');
+        assert.equal(problem?.values?.server, serverName(plainInfluxd, database));
+        assert.match(String(problem?.values?.detail), /wrong version number/);
+        assert.equal(problem?.advice, 'influx-store.advice.notTls');
 
         const tlsOff = flow.map((node) => (node.id === ids.server ? { ...node, tls: false } : node));
         await replayedOnce(plainInfluxd, database, ids.store, tlsOff, 4);
@@ -297,8 +292,11 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
     test('TLS off, InfluxDB on https: the store keeps the points and says to turn TLS on (influxd\'s plain-text 400 is not about the points); with TLS on each point is written once', async () => {
         const { database, ids, flow } = await tlsFlow(privateCaInfluxd, { tls: false });
         await load(flow);
-        const reason = await spoolsInstead(privateCaInfluxd, database, ids.store, 3);
-        assert.match(reason, new RegExp(`^${escapeRegExp(serverName(privateCaInfluxd, database))} answered 400: Client sent an HTTP request to an HTTPS server\\.? — InfluxDB expects TLS on this port: turn TLS on$`));
+        const problem = await spoolsInstead(privateCaInfluxd, database, ids.store, 3);
+        assert.equal(problem?.key, 'influx-store.problem.answered');
+        assert.deepEqual({ ...problem?.values, detail: undefined }, { server: serverName(privateCaInfluxd, database), status: 400, detail: undefined });
+        assert.match(String(problem?.values?.detail), /^Client sent an HTTP request to an HTTPS server\.?$/);
+        assert.equal(problem?.advice, 'influx-store.advice.tlsExpected');
 
         const tlsOn = flow.map((node) => (node.id === ids.server ? { ...node, tls: true, tlsConfig: ids.tlsConfig } : node))
             .concat(tlsConfigNode(ids.tlsConfig, { ca: files.ca, verifyservercert: true }));
@@ -325,7 +323,3 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         }
     });
 });
-
-function escapeRegExp(text: string): string {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

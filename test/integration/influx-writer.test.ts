@@ -1,9 +1,10 @@
 /**
  * InfluxWriter against the real Debian influxd (1.6.7), started privately in a temp folder:
  * batching, integer and float fields, names with special characters read back as written, a bad
- * point alone rejected in a batch of good ones, a missing database, an outage with a Node-RED
- * restart in the middle (nothing lost, nothing twice, replayed in arrival order), and the spool
- * bound.
+ * point alone rejected in a batch of good ones, lines in a field type conflict rewritten in the held
+ * type (or without a value that has no exact equivalent), a missing database, an outage with a
+ * Node-RED restart in the middle (nothing lost, nothing twice, replayed in arrival order, what was
+ * drained reported), and the spool bound.
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -15,7 +16,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
 import { encodePoint, FieldTypes, type Point } from '../../lib/store/line-protocol';
-import { InfluxWriter, type InfluxWriterOptions, type RejectedLine, type WrittenBatch } from '../../lib/store/influx-writer';
+import {
+    InfluxWriteError, InfluxWriter, type DrainedSpool, type InfluxWriterOptions, type LostValue, type RejectedLine, type WrittenBatch,
+} from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
 import { waitFor } from '../support/wait';
 
@@ -49,15 +52,19 @@ interface Recorded {
     writer: InfluxWriter;
     written: WrittenBatch[];
     rejected: RejectedLine[];
+    lost: LostValue[];
+    drained: DrainedSpool[];
     errors: Error[];
 }
 
 function startWriter(options: Partial<InfluxWriterOptions> & { database: string; spool: Spool }): Recorded {
     const writer = new InfluxWriter({ url: influxd.url, precision: 'ms', retryMinMs: 100, retryMaxMs: 400, ...options });
     writers.push(writer);
-    const recorded: Recorded = { writer, written: [], rejected: [], errors: [] };
+    const recorded: Recorded = { writer, written: [], rejected: [], lost: [], drained: [], errors: [] };
     writer.on('written', (batch) => recorded.written.push(batch));
     writer.on('rejected', (line) => recorded.rejected.push(line));
+    writer.on('lost', (value) => recorded.lost.push(value));
+    writer.on('drained', (drained) => recorded.drained.push(drained));
     writer.on('error', (err) => recorded.errors.push(err));
     return recorded;
 }
@@ -159,9 +166,10 @@ test('names and strings with special characters read back from influxd exactly a
     assert.ok(!(await rows('escaping', 'SHOW MEASUREMENTS')).some((row) => row[0] === '#z'), '#z was taken for a comment, and answered 204');
 });
 
-test('a bad point in a batch of good ones: the good ones are written, exactly that line is rejected', async () => {
+test('a bad point in a batch of good ones: the good ones are written, exactly that line is rejected; a line in a field type conflict is written in the held type', async () => {
     await createDatabase('bad_points');
-    const { writer, written, rejected } = startWriter({ database: 'bad_points', spool: openSpool('bad_points'), batchSize: 2000 });
+    const types = new FieldTypes();
+    const { writer, written, rejected, lost } = startWriter({ database: 'bad_points', spool: openSpool('bad_points'), batchSize: 2000, fieldTypes: types });
     await influxWrite(influxd.url, 'bad_points', `m,run=1 seq=1.5 ${BASE_MS - 1}`, 'ms'); // seq is a float field from now on
     const conflicting = `m,run=1 seq=1234i ${BASE_MS + 1234}`;
     const unparsable = `m,run=1 seq= ${BASE_MS + 1700}`;
@@ -171,24 +179,53 @@ test('a bad point in a batch of good ones: the good ones are written, exactly th
     writer.writeLines(lines);
     await writer.flush();
 
-    assert.deepEqual(rejected.map((r) => [r.line, r.status]), [[conflicting, 400], [unparsable, 400]]);
-    assert.match(rejected[0].message, /field type conflict: input field "seq" on measurement "m" is type integer, already exists as type float/);
-    assert.match(rejected[1].message, /unable to parse/);
-    assert.deepEqual(written.map((b) => b.points), [1998]);
-    assert.deepEqual(writer.counters, { queued: 0, written: 1998, spooled: 0, failed: 2, refused: 0 });
+    assert.deepEqual(rejected.map((r) => [r.line, r.status]), [[unparsable, 400]]);
+    assert.match(rejected[0].message, /unable to parse/);
+    assert.deepEqual(lost, []);
+    assert.deepEqual(written.map((b) => b.points), [1999], 'the conflicting line too, as a float');
+    assert.deepEqual(writer.counters, { queued: 0, written: 1999, spooled: 0, failed: 1, refused: 0 });
+    assert.deepEqual(await rows('bad_points', `SELECT seq FROM m WHERE time = ${BASE_MS + 1234}ms`), [[new Date(BASE_MS + 1234).toISOString(), 1234]]);
     const [[, count]] = await rows('bad_points', `SELECT count(seq) FROM m WHERE time >= ${BASE_MS}ms`);
-    assert.equal(count, 1998);
-    assert.equal(new FieldTypes().learnFromConflict(rejected[0].message), true, 'the message tells the store which type to use');
+    assert.equal(count, 1999);
+    assert.equal(types.get('m', 'seq'), 'float', 'the conflict taught the encoder\'s types');
 
-    // Every line refused (a float field another program created): InfluxDB's dropped count says so, no line-by-line search.
+    // Every line refused (a float field another program created): InfluxDB's dropped count says so, no
+    // line-by-line search; every line is rewritten and sent again at once.
     const allConflicting = Array.from({ length: 2000 }, (_, i) => `m,run=1 seq=${i}i ${BASE_MS + 3000 + i}`);
     const start = Date.now();
     writer.writeLines(allConflicting);
     await writer.flush();
-    assert.equal(rejected.length, 2 + 2000);
-    assert.deepEqual(rejected.slice(2).map((r) => r.line), allConflicting);
+    assert.equal(rejected.length, 1);
     assert.ok(Date.now() - start < 1000, `${Date.now() - start} ms`);
-    assert.equal(writer.counters.failed, 2002);
+    assert.deepEqual(writer.counters, { queued: 0, written: 3999, spooled: 0, failed: 1, refused: 0 });
+    const stored = await rows('bad_points', `SELECT seq FROM m WHERE time >= ${BASE_MS + 3000}ms`);
+    assert.deepEqual(stored.map((row) => row[1]), Array.from({ length: 2000 }, (_, i) => i));
+});
+
+test('a spool written before the types were known: whole values are rewritten for the integer field InfluxDB holds, a fractional one alone is lost', async () => {
+    await createDatabase('spooled_types');
+    await influxWrite(influxd.url, 'spooled_types', `m v=7i ${BASE_MS - 1}`, 'ms'); // v is an integer field
+    const spool = openSpool('spooled_types');
+    // What an encoder writing every number as a float spooled while InfluxDB was away.
+    const lines = Array.from({ length: 1000 }, (_, i) => `m,meter=a seq=${i},v=${i === 500 ? 2.5 : i} ${BASE_MS + i}`);
+    lines.push(`m,meter=a v=3.5 ${BASE_MS + 1000}`);
+    spool.append({ bytes: Buffer.from(lines.join('\n')), points: lines.length });
+    const types = new FieldTypes();
+    const { writer, written, rejected, lost, drained } = startWriter({ database: 'spooled_types', spool, fieldTypes: types });
+    await waitFor(() => drained.length === 1, 10_000);
+    assert.deepEqual(lost, [
+        { measurement: 'm', field: 'v', value: '2.5', held: 'integer', line: lines[500], pointLost: false },
+        { measurement: 'm', field: 'v', value: '3.5', held: 'integer', line: lines[1000], pointLost: true },
+    ]);
+    assert.deepEqual(rejected, []);
+    assert.deepEqual(written.map((b) => [b.points, b.replayed]), [[1000, true]]);
+    assert.deepEqual(drained, [{ points: 1000, from: BASE_MS, to: BASE_MS + 1000 }]);
+    assert.deepEqual(writer.counters, { queued: 0, written: 1000, spooled: 0, failed: 1, refused: 0 });
+    assert.equal(types.get('m', 'v'), 'integer');
+    const stored = await rows('spooled_types', `SELECT seq, v FROM m WHERE time >= ${BASE_MS}ms`);
+    assert.deepEqual(stored.map((row) => [row[1], row[2]]), Array.from({ length: 1000 }, (_, i) => [i, i === 500 ? null : i]));
+    const [fieldKeys] = await influxQuery(influxd.url, 'spooled_types', 'SHOW FIELD KEYS FROM m');
+    assert.deepEqual(fieldKeys.series?.[0]?.values, [['seq', 'float'], ['v', 'integer']]);
 });
 
 test('a missing database is a configuration error: reported, points kept in the spool, written once it exists', async () => {
@@ -197,7 +234,9 @@ test('a missing database is a configuration error: reported, points kept in the 
     for (let seq = 0; seq < 10; seq++) writer.write(seqLine('m', seq));
     await writer.flush();
     await waitFor(() => errors.length > 0);
-    assert.match(errors[0].message, /404.*database not found.*create the database.*kept in the spool/);
+    assert.ok(errors[0] instanceof InfluxWriteError);
+    assert.deepEqual({ ...errors[0].problem, detail: undefined }, { server: `InfluxDB ${new URL(influxd.url).host}/created_later`, status: 404, detail: undefined, credentials: false });
+    assert.match(errors[0].problem.detail, /database not found/);
     assert.equal(writer.stats.state, 'misconfigured');
     assert.equal(spool.points, 10);
     await createDatabase('created_later');
@@ -256,6 +295,9 @@ test('outage with a restart in the middle: every point lands exactly once, the s
     assert.ok(replayed.every((seq, i) => i === 0 || seq > replayed[i - 1]), 'the spool replayed in arrival order');
     assert.deepEqual([...direct, ...replayed].sort((a, b) => a - b), Array.from({ length: TOTAL }, (_, i) => i), 'each point written once');
     assert.ok(runs.every((run) => run.errors.length === 0 && run.rejected.length === 0));
+    // The second run replayed the spool it found, and what came during the outage: it says what it drained, once.
+    const replayedByRestart = runs[1].written.filter((b) => b.replayed).flatMap((b) => seqsOf(b.bytes.toString()));
+    assert.deepEqual(runs[1].drained, [{ points: replayedByRestart.length, from: BASE_MS + replayedByRestart[0], to: BASE_MS + TOTAL - 1 }]);
     const replayedBatches = runs.reduce((n, run) => n + run.written.filter((b) => b.replayed).length, 0);
     t.diagnostic(`${direct.length} points written directly, ${replayed.length} replayed from the spool in ${replayedBatches} batches (${atRestart} there at the restart)`);
 
@@ -280,7 +322,8 @@ test('a full spool refuses points with SpoolFullError and counts them; what it a
     for (let seq = 0; seq < 100; seq++) writer.write(seqLine('m', seq));
     await waitFor(() => writer.counters.spooled === 100);
     assert.equal(writer.stats.state, 'retrying');
-    assert.match(writer.stats.lastError ?? '', /ECONNREFUSED/);
+    assert.deepEqual({ ...writer.stats.problem, detail: undefined }, { server: `InfluxDB 127.0.0.1:${closedPort}/nowhere`, status: 0, detail: undefined, credentials: false });
+    assert.match(writer.stats.problem?.detail ?? '', /ECONNREFUSED/);
 
     let accepted = 100;
     let refusal: unknown;
@@ -360,7 +403,8 @@ test('a 5xx, a timeout and a 401 each keep the batch in the spool; the same byte
         assert.ok(influx.requests.some((r) => r.method === 'GET' && r.url === '/influx/ping'), 'probed before retrying');
         assert.deepEqual(written.map((b) => [b.points, b.replayed]), [[3, true]]);
         assert.equal(errors.length, 1, 'only the 401 is the user\'s business');
-        assert.match(errors[0].message, /401: authorization failed — check the username and password/);
+        assert.ok(errors[0] instanceof InfluxWriteError);
+        assert.deepEqual(errors[0].problem, { server: `InfluxDB ${new URL(influx.url).host}/influx/energy`, status: 401, detail: 'authorization failed', credentials: true });
         assert.ok(states.includes('ok'));
         assert.deepEqual(writer.counters, { queued: 0, written: 3, spooled: 0, failed: 0, refused: 0 });
         await writer.close();
@@ -370,7 +414,7 @@ test('a 5xx, a timeout and a 401 each keep the batch in the spool; the same byte
 });
 
 test('a 400 is sorted out by halving, unless InfluxDB says it dropped every point sent', async () => {
-    const conflict = (dropped: number) => ({ status: 400, error: `partial write: field type conflict: input field "v" on measurement "m" is type integer, already exists as type float dropped=${dropped}` });
+    const conflict = (dropped: number) => ({ status: 400, error: `partial write: points beyond retention policy dropped=${dropped}` });
     const influx = await scriptedInflux([conflict(3), conflict(1), conflict(1), conflict(1)]);
     try {
         const { writer, rejected } = startWriter({ url: influx.url, database: 'energy', spool: openSpool('sorting-out'), batchSize: 3 });
@@ -386,6 +430,43 @@ test('a 400 is sorted out by halving, unless InfluxDB says it dropped every poin
         assert.deepEqual(sent, ['4,5,6', '4', '5,6', '5', '6']);
         assert.deepEqual(rejected.slice(3).map((r) => r.line), ['m v=4i 4']);
         assert.deepEqual(writer.counters, { queued: 0, written: 2, spooled: 0, failed: 4, refused: 0 });
+    } finally {
+        await influx.close();
+    }
+});
+
+test('field type conflicts: a line the message is not about gets its own answer; a type InfluxDB keeps changing its mind about ends in a rejection', async () => {
+    const conflict = (field: string, sent: string, held: string, dropped: number) => ({
+        status: 400,
+        error: `partial write: field type conflict: input field "${field}" on measurement "m" is type ${sent}, already exists as type ${held} dropped=${dropped}`,
+    });
+    const taken = { status: 204, error: '' };
+    const influx = await scriptedInflux([
+        conflict('v', 'float', 'integer', 3), conflict('w', 'float', 'string', 1), taken, conflict('w', 'float', 'string', 1), conflict('w', 'float', 'string', 1), taken,
+        conflict('x', 'float', 'integer', 1), conflict('x', 'integer', 'float', 1), conflict('x', 'float', 'integer', 1),
+    ]);
+    try {
+        const { writer, rejected, lost } = startWriter({ url: influx.url, database: 'energy', spool: openSpool('conflicts'), batchSize: 3 });
+        writer.writeLines(['m v=1 1', 'm w=2 2', 'm v=3 3']);
+        await writer.flush();
+        const bodies = () => influx.requests.filter((r) => r.method === 'POST').map((r) => r.body.split('\n'));
+        assert.deepEqual(bodies(), [
+            ['m v=1 1', 'm w=2 2', 'm v=3 3'],
+            // InfluxDB named v for all three: the two with v are rewritten, the third goes along for its own answer.
+            ['m v=1i 1', 'm w=2 2', 'm v=3i 3'],
+            ['m v=1i 1'],
+            ['m w=2 2', 'm v=3i 3'],
+            ['m w=2 2'],
+            ['m v=3i 3'],
+        ]);
+        assert.deepEqual(lost, [{ measurement: 'm', field: 'w', value: '2', held: 'string', line: 'm w=2 2', pointLost: true }]);
+        assert.equal(rejected.length, 0);
+
+        writer.write('m x=1 4');
+        await writer.flush();
+        assert.deepEqual(bodies().slice(6), [['m x=1 4'], ['m x=1i 4'], ['m x=1 4']]);
+        assert.deepEqual(rejected.map((r) => r.line), ['m x=1 4'], 'the line it had tried already is not sent again');
+        assert.deepEqual(writer.counters, { queued: 0, written: 2, spooled: 0, failed: 2, refused: 0 });
     } finally {
         await influx.close();
     }

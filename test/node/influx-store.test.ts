@@ -1,8 +1,10 @@
 /**
  * `influx-store` (with its `influx-server`) in a real Node-RED runtime (node-red-node-test-helper),
  * on Node-RED 4.1 and 5.0, writing to the real Debian influxd started privately in a temp folder:
- * times (msg.timestamp, else arrival), integers as integers, tags, arrays of points, dropped
- * fields, a point InfluxDB refuses, a full spool, credentials on the wire, and close.
+ * times (msg.timestamp, else arrival), numbers as floats by default (integers where asked, or with
+ * a flow saved with numbers auto), tags, arrays of points, dropped fields, lost values (another type
+ * than InfluxDB holds: catchable, once a minute per field, counted), a spool written before the
+ * types were known, a point InfluxDB refuses, a full spool, credentials on the wire, and close.
  * `RED._` returns keys in the helper, so status texts and errors are asserted on their keys.
  */
 import { after, before, test } from 'node:test';
@@ -17,7 +19,8 @@ import { influxQuery, influxWrite, startInfluxd, type Influxd } from '../../scri
 import { Spool } from '../../lib/store/spool';
 import { freePort } from '../../scripts/stack/service';
 import { influxRows, landedRows } from '../support/influx';
-import { describeOnEachRuntime, helper, pastCalls, received, spiedCalls, statusMatching } from '../support/node-red';
+import { describeOnEachRuntime, helper, pastCalls, received, recordingTranslations, spiedCalls, statusMatching, type Translation } from '../support/node-red';
+import { projectRoot } from '../support/paths';
 import { eventually, waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -65,7 +68,7 @@ describeOnEachRuntime('influx-store', () => {
         return { database, ids, flow };
     }
 
-    test('msg.timestamp when given, else the moment the message arrived (not the write); integers stay integers', async () => {
+    test('msg.timestamp when given, else the moment the message arrived (not the write); numbers are floats by default', async () => {
         const { database, ids, flow } = await storeFlow({ flushInterval: 1.5 });
         await helper.load([influxServer, influxStore], flow);
         const store = helper.getNode(ids.store);
@@ -80,9 +83,105 @@ describeOnEachRuntime('influx-store', () => {
         const time = Date.parse(found[1].time as string);
         assert.ok(time >= before && time <= arrived, `stamped on arrival (${time} in [${before}, ${arrived}])`);
         assert.ok(writtenBy - time >= 1000, 'written a flush interval later, with the arrival time');
-        assert.deepEqual(await fieldTypes(database, 'linky'), { ADPS: 'boolean', IINST: 'float', PAPP: 'integer', PTEC: 'string' });
+        assert.deepEqual(await fieldTypes(database, 'linky'), { ADPS: 'boolean', IINST: 'float', PAPP: 'float', PTEC: 'string' });
         const status = await statusMatching(store, (s) => s.fill === 'green' && s.text === 'influx-store.status.counters');
         assert.equal(status.shape, 'dot');
+    });
+
+    test('default settings: a field whose first value is 0 and the next 0.5 keeps every value, exact (3,000 messages)', async () => {
+        const { database, ids, flow } = await storeFlow();
+        await helper.load([influxServer, influxStore], flow);
+        const store = helper.getNode(ids.store);
+        const warnings = spiedCalls(store, 'call:warn');
+        const errors = spiedCalls(store, 'call:error');
+        const t = Date.parse('2024-06-01T00:00:00Z');
+        for (let i = 0; i < 3000; i++) store.receive({ payload: { seq: i, v: i * 0.5 }, timestamp: t + i } as Msg);
+        const found = await landed(database, 'SELECT seq, v FROM linky', 3000);
+        assert.deepEqual(found.map((r) => [r.seq, r.v]), Array.from({ length: 3000 }, (_, i) => [i, i * 0.5]));
+        assert.deepEqual(await fieldTypes(database, 'linky'), { seq: 'float', v: 'float' });
+        assert.deepEqual([warnings, errors], [[], []]);
+        await statusMatching(store, (s) => s.fill === 'green' && s.text === 'influx-store.status.counters');
+    });
+
+    test('integers where asked: the integer fields listed, or every whole number in a flow saved with numbers auto', async () => {
+        const { database, ids, flow } = await storeFlow({ integerFields: ' BASE , HCHC,', topicTag: '' });
+        flow.push({ id: `${ids.store}-auto`, type: 'influx-store', server: ids.server, measurement: 'auto', numbers: 'auto', flushInterval: 0.1 });
+        await helper.load([influxServer, influxStore], flow);
+        const t = Date.parse('2024-06-01T00:00:00Z');
+        helper.getNode(ids.store).receive({ payload: { BASE: 12_345_678, HCHC: 0, PAPP: 1200 }, timestamp: t } as Msg);
+        helper.getNode(`${ids.store}-auto`).receive({ payload: { BASE: 12_345_678, PAPP: 1200, IINST: 5.5 }, timestamp: t } as Msg);
+        await landed(database, 'SELECT * FROM linky', 1);
+        await landed(database, 'SELECT * FROM auto', 1);
+        assert.deepEqual(await fieldTypes(database, 'linky'), { BASE: 'integer', HCHC: 'integer', PAPP: 'float' });
+        assert.deepEqual(await fieldTypes(database, 'auto'), { BASE: 'integer', IINST: 'float', PAPP: 'integer' });
+    });
+
+    test('the shipped flows store what they stored before: home-linky\'s readings as integers (numbers auto), the forecasts as floats', async () => {
+        const { database, ids, flow } = await storeFlow();
+        for (const name of ['home-linky', 'aberrant-consumption']) {
+            const store = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', `${name}.json`), 'utf8')) as Msg[]).find((node) => node.type === 'influx-store');
+            assert.ok(store, `an influx-store in ${name}.json`);
+            // Every property as shipped, on this test's server, outside any tab.
+            const { z: _tab, x: _x, y: _y, wires: _wires, ...properties } = store;
+            flow.push({ ...properties, id: `${ids.store}-${name}`, type: 'influx-store', server: ids.server, flushInterval: 0.1 });
+        }
+        await helper.load([influxServer, influxStore], flow);
+        const t = Date.parse('2024-06-01T00:00:00Z');
+        helper.getNode(`${ids.store}-home-linky`).receive({ topic: '021861348497', payload: { BASE: 12_345_678, PAPP: 1200, IINST: 5, PTEC: 'TH..' }, timestamp: t } as Msg);
+        helper.getNode(`${ids.store}-aberrant-consumption`).receive({
+            topic: '021861348497', fields: { value: 1200, prediction: 1234, deviation: 10, upper: 1254.5, lower: 1213.5, violation: false, failure: false }, timestamp: t,
+        } as Msg);
+        await landed(database, 'SELECT * FROM teleinfo', 1);
+        await landed(database, 'SELECT * FROM apparent_power_forecast', 1);
+        assert.deepEqual(await fieldTypes(database, 'teleinfo'), { BASE: 'integer', IINST: 'integer', PAPP: 'integer', PTEC: 'string' });
+        assert.deepEqual(await fieldTypes(database, 'apparent_power_forecast'),
+            { deviation: 'float', failure: 'boolean', lower: 'float', prediction: 'float', upper: 'float', value: 'float', violation: 'boolean' });
+    });
+
+    test('a value InfluxDB cannot store in its field (text into a number field) is lost: a catchable error naming it, once a minute per field, counted', async () => {
+        const { database, ids, flow } = await storeFlow();
+        const translations: Translation[] = [];
+        await helper.load([influxServer, recordingTranslations(influxStore, translations)], flow);
+        const store = helper.getNode(ids.store);
+        const caught = received(helper.getNode(ids.caught));
+        const t = Date.parse('2024-06-01T00:00:00Z');
+        store.receive({ payload: { PAPP: 1200, IINST: 5 }, timestamp: t } as Msg);
+        await landed(database, 'SELECT * FROM linky', 1);
+        for (let i = 1; i <= 3; i++) store.receive({ payload: { PAPP: 'n/a', IINST: i }, timestamp: t + i } as Msg);
+        store.receive({ payload: { PAPP: 1300, IINST: 'n/a' }, timestamp: t + 4 } as Msg);
+        assert.deepEqual((await landed(database, 'SELECT * FROM linky', 5)).map((r) => [r.PAPP, r.IINST]), [[1200, 5], [null, 1], [null, 2], [null, 3], [1300, null]]);
+        await waitFor(() => caught.length === 2);
+        assert.deepEqual(caught.map((msg) => [(msg.error as { message: string }).message, msg.topic, msg.payload]), [
+            ['influx-store.errors.valueLost', 'influx-store', { measurement: 'linky', field: 'PAPP', value: '"n/a"', fieldType: 'float', lostSinceLastReport: 0 }],
+            ['influx-store.errors.valueLost', 'influx-store', { measurement: 'linky', field: 'IINST', value: '"n/a"', fieldType: 'float', lostSinceLastReport: 0 }],
+        ]);
+        assert.deepEqual(translations.find((tr) => tr.key === 'influx-store.errors.valueLost')?.values, { measurement: 'linky', field: 'PAPP', value: '"n/a"', type: 'float', more: 0 });
+        await statusMatching(store, (s) => s.text?.endsWith('influx-store.status.lost') === true);
+        assert.deepEqual(translations.filter((tr) => tr.key === 'influx-store.status.lost').pop()?.values, { lost: 4 });
+        // No message failed: every point was stored, without its lost value.
+        assert.equal(caught.length, 2);
+    });
+
+    test('a spool written before the types were known (InfluxDB holds v as integer): every point lands, its whole values as integers', async () => {
+        const { database, ids, flow } = await storeFlow();
+        const t = Date.parse('2024-06-01T00:00:00Z');
+        await influxWrite(influxd.url, database, `linky v=7i ${t - 1}`, 'ms');
+        const left = new Spool(path.join(workDir, 'userDir', 'energy-spool', ids.store));
+        left.append({ bytes: Buffer.from(Array.from({ length: 100 }, (_, i) => `linky seq=${i},v=${i * 10} ${t + i}`).join('\n')), points: 100 });
+        await left.close();
+        await helper.load([influxServer, influxStore], flow);
+        const store = helper.getNode(ids.store);
+        const caught = received(helper.getNode(ids.caught));
+        const found = await landed(database, `SELECT seq, v FROM linky WHERE time >= ${t}ms`, 100);
+        assert.deepEqual(found.map((r) => [r.seq, r.v]), Array.from({ length: 100 }, (_, i) => [i, i * 10]));
+        // New points follow the type InfluxDB holds; a fractional one cannot be written and is reported.
+        store.receive({ payload: { seq: 100, v: 1000 }, timestamp: t + 100 } as Msg);
+        store.receive({ payload: { seq: 101, v: 0.5 }, timestamp: t + 101 } as Msg);
+        const next = await landed(database, `SELECT seq, v FROM linky WHERE time >= ${t + 100}ms`, 2);
+        assert.deepEqual(next.map((r) => [r.seq, r.v]), [[100, 1000], [101, null]]);
+        assert.deepEqual(await fieldTypes(database, 'linky'), { seq: 'float', v: 'integer' });
+        await waitFor(() => caught.length === 1);
+        assert.deepEqual(caught[0].payload, { measurement: 'linky', field: 'v', value: '0.5', fieldType: 'integer', lostSinceLastReport: 0 });
     });
 
     test('a value payload is the field `value`; the topic tag, msg.tags, msg.measurement and another fields property', async () => {
@@ -146,7 +245,7 @@ describeOnEachRuntime('influx-store', () => {
         await statusMatching(store, (s) => s.text?.includes('influx-store.status.dropped') === true);
     });
 
-    test('a point InfluxDB refuses (400) is reported with its line and counted, never retried; its type is learnt', async () => {
+    test('a number InfluxDB refuses for a text field (400) is a lost value, reported with its field and learnt; the next is left out here', async () => {
         const { database, ids, flow } = await storeFlow();
         await helper.load([influxServer, influxStore], flow);
         const store = helper.getNode(ids.store);
@@ -158,15 +257,31 @@ describeOnEachRuntime('influx-store', () => {
         await influxWrite(influxd.url, database, `tariff OPTARIF="BASE" ${t}`, 'ms');
         store.receive({ payload: { OPTARIF: 4 }, measurement: 'tariff', timestamp: t + 1 } as Msg);
         await waitFor(() => caught.length === 1);
-        assert.equal(caught[0].payload, `tariff OPTARIF=4i ${t + 1}`);
-        assert.equal(caught[0].statusCode, 400);
-        assert.match(caught[0].influxError as string, /field type conflict/);
-        assert.equal((caught[0].error as { message: string }).message, 'influx-store.errors.rejected');
-        // Now known as a string: the next number for it is left out here, not sent to be refused again.
+        assert.equal((caught[0].error as { message: string }).message, 'influx-store.errors.valueLost');
+        assert.deepEqual(caught[0].payload, { measurement: 'tariff', field: 'OPTARIF', value: '4', fieldType: 'string', lostSinceLastReport: 0 });
+        // Now known as a string: the next number for it is left out here, not sent to be refused again;
+        // the point has no other field, so the message fails (its lost value is not reported again within the minute).
         store.receive({ payload: { OPTARIF: 5 }, measurement: 'tariff', timestamp: t + 2 } as Msg);
         await waitFor(() => caught.length === 2);
         assert.equal((caught[1].error as { message: string }).message, 'Error: influx-store.errors.pointNotStored');
         assert.deepEqual(await rows(database, 'SELECT * FROM tariff'), [{ time: '2024-06-01T00:00:00Z', OPTARIF: 'BASE' }]);
+        await statusMatching(store, (s) => s.text?.includes('influx-store.status.lost') === true);
+    });
+
+    test('a point InfluxDB refuses for another reason (older than its retention policy) is reported with its line and counted, never retried', async () => {
+        const { database, ids, flow } = await storeFlow();
+        await influxQuery(influxd.url, database, `ALTER RETENTION POLICY autogen ON ${database} DURATION 1h SHARD DURATION 1h`);
+        await helper.load([influxServer, influxStore], flow);
+        const store = helper.getNode(ids.store);
+        const caught = received(helper.getNode(ids.caught));
+        const old = Date.parse('2024-06-01T00:00:00Z');
+        store.receive({ payload: { PAPP: 1 }, timestamp: old } as Msg);
+        await waitFor(() => caught.length === 1);
+        assert.equal(caught[0].payload, `linky PAPP=1 ${old}`);
+        assert.equal(caught[0].statusCode, 400);
+        assert.match(caught[0].influxError as string, /beyond retention policy/);
+        assert.equal((caught[0].error as { message: string }).message, 'influx-store.errors.rejected');
+        await statusMatching(store, (s) => s.fill === 'green' && s.text === 'influx-store.status.counters');
     });
 
     test('a field InfluxDB holds as a float takes an integral value as a float (types read at start)', async () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { LineBuffer } from '../../lib/store/line-buffer';
-import { encodePoint, FieldTypes, PointEncoder, splitLines, type EncodedPoint, type Point, timeSpanOfLines } from '../../lib/store/line-protocol';
+import { batchEnds, encodePoint, FieldTypes, PointEncoder, splitLines, type EncodedPoint, type Point, timeSpanOfLines, whyLeftOut } from '../../lib/store/line-protocol';
 
 const T = 1_700_000_000_123;
 
@@ -148,6 +148,57 @@ test('numbers "float": a field the server holds as integer still takes whole num
     assert.equal(encodePoint({ measurement: 'power', fields: { PAPP: 2840 }, time: T }, 'ms', types, 'float').line, 'power PAPP=2840i 1700000000123');
 });
 
+test('numbers "float": 0 then 0.5 both land in one float field, every value exact (the sequence that lost every later value with "auto")', () => {
+    const types = new FieldTypes();
+    const lines = Array.from({ length: 3000 }, (_, i) => encodePoint({ measurement: 'm', fields: { seq: i, v: i * 0.5 }, time: T + i }, 'ms', types, 'float'));
+    assert.ok(lines.every((encoded) => encoded.dropped.length === 0));
+    assert.deepEqual(lines.slice(0, 3).map((encoded) => encoded.line), ['m seq=0,v=0 1700000000123', 'm seq=1,v=0.5 1700000000124', 'm seq=2,v=1 1700000000125']);
+    assert.ok(lines.every(({ line }, i) => line === `m seq=${i},v=${i * 0.5} ${T + i}`));
+    assert.equal(types.get('m', 'v'), 'float');
+    assert.equal(encodePoint({ measurement: 'm', fields: { big: 2 ** 53, over: 2 ** 60, neg: -(2 ** 40), z: -0 }, time: T }, 'ms', undefined, 'float').line,
+        'm big=9007199254740992,over=1152921504606847000,neg=-1099511627776,z=0 1700000000123', 'whole floats as their digits (past 2^53 the shortest that reads back the same)');
+});
+
+test('numbers "float" with integer fields: their whole numbers are integers, in every measurement; a fractional value of one is a float, and lost once the field is an integer', () => {
+    const types = new FieldTypes();
+    const encoder = (point: Point) => encodePoint(point, 'ms', types, 'float', ['BASE', 'HCHC']);
+    assert.equal(encoder({ measurement: 'teleinfo', fields: { BASE: 12345678, PAPP: 1200, HCHC: 5 }, time: T }).line, 'teleinfo BASE=12345678i,PAPP=1200,HCHC=5i 1700000000123');
+    assert.equal(encoder({ measurement: 'other', fields: { BASE: 1 }, time: T }).line, 'other BASE=1i 1700000000123');
+    assert.equal(encoder({ measurement: 'fresh', fields: { HCHC: 0.5 }, time: T }).line, 'fresh HCHC=0.5 1700000000123', 'not an integer: a float, as "auto" would');
+    const lost = encoder({ measurement: 'teleinfo', fields: { BASE: 2.5, PAPP: 1300 }, time: T });
+    assert.equal(lost.line, 'teleinfo PAPP=1300 1700000000123');
+    assert.deepEqual(lost.dropped, ['BASE']);
+    assert.deepEqual(whyLeftOut({ measurement: 'teleinfo', fields: { BASE: 2.5 }, time: T }, 'BASE', types), { reason: 'type', held: 'integer' });
+});
+
+test('whyLeftOut names why each field was left out; only another type than InfluxDB holds is a lost value', () => {
+    const types = new FieldTypes();
+    types.seed([{ name: 'm', values: [['n', 'float'], ['s', 'string'], ['i', 'integer'], ['b', 'boolean']] }]);
+    const point: Point = {
+        measurement: 'm',
+        fields: { 'a\\': 1, time: 1, nil: null, undef: undefined, nan: NaN, inf: -Infinity, obj: { a: 1 }, arr: [1], fn: () => 1, big: 10n, n: 'text', s: 4, i: 2.5, b: 1 },
+        time: T,
+    };
+    const encoded = encodePoint(point, 'ms', types, 'float');
+    assert.equal(encoded.line, undefined);
+    assert.deepEqual(Object.fromEntries(encoded.dropped.map((field) => [field, whyLeftOut(point, field, types)])), {
+        'a\\': { reason: 'name' },
+        time: { reason: 'name' },
+        nil: { reason: 'null' },
+        undef: { reason: 'null' },
+        nan: { reason: 'not finite', value: NaN },
+        inf: { reason: 'not finite', value: -Infinity },
+        obj: { reason: 'nested' },
+        arr: { reason: 'nested' },
+        fn: { reason: 'unsupported', type: 'function' },
+        big: { reason: 'unsupported', type: 'bigint' },
+        n: { reason: 'type', held: 'float' },
+        s: { reason: 'type', held: 'string' },
+        i: { reason: 'type', held: 'integer' },
+        b: { reason: 'type', held: 'boolean' },
+    });
+});
+
 test('FieldTypes: seeded from SHOW FIELD KEYS, and corrected from a field type conflict message', () => {
     const types = new FieldTypes();
     line({ measurement: 'power', fields: { papp: 1 } }, 'ms', types);
@@ -250,4 +301,9 @@ test('timeSpanOfLines: the earliest and latest time of encoded lines, in ms, wha
     assert.deepEqual(timeSpanOfLines('m v=1i 1700000000200\nm v=2i 1700000000100\nm s="a b" 1700000000300', 'ms'), { from: 1700000000100, to: 1700000000300 });
     assert.deepEqual(timeSpanOfLines('m v=1i 1700000000', 's'), { from: 1700000000000, to: 1700000000000 });
     assert.equal(timeSpanOfLines('', 'ms'), undefined);
+});
+
+test('batchEnds: the first and last lines of a batch, one line being both', () => {
+    assert.deepEqual(batchEnds(Buffer.from('m v=1 1\nm v=2 2\nm v=3 3')), { first: 'm v=1 1', last: 'm v=3 3' });
+    assert.deepEqual(batchEnds(Buffer.from('m s="é" 1')), { first: 'm s="é" 1', last: 'm s="é" 1' });
 });

@@ -20,7 +20,7 @@ interface Harness {
     points: MessagePoints;
     /** How many times the clock was read so far. */
     clockCalls(): number;
-    /** Every callback read() made, in order, and what it returned. */
+    /** The points read() stored and the failures it returned, in the elements' order, and how many elements there were. */
     read(msg: Record<string, unknown>): { events: Event[]; count: number };
 }
 
@@ -38,9 +38,20 @@ function harness(options: Partial<MessagePointsOptions> = {}): Harness {
         points,
         clockCalls: () => calls,
         read(msg) {
-            const events: Event[] = [];
-            const count = points.read(msg, (point) => events.push({ point }), (invalid, index) => events.push({ invalid, index }));
-            return { events, count };
+            const stored: Point[] = [];
+            const unstored = points.read(msg, (point) => {
+                stored.push(point);
+                return undefined;
+            });
+            if (unstored === undefined) return { events: stored.map((point) => ({ point })), count: stored.length };
+            // Every element is either a failure or, in order, the next point stored.
+            const failures = new Map(unstored.failures.map((failure) => [Math.max(failure.index, 0), failure]));
+            const events = Array.from({ length: unstored.points }, (_, i): Event => {
+                const failure = failures.get(i);
+                return failure === undefined ? { point: stored.shift()! } : { invalid: failure.reason, index: failure.index };
+            });
+            assert.equal(stored.length, 0, 'each element stored or failed, once');
+            return { events, count: unstored.points };
         },
     };
 }
@@ -304,8 +315,29 @@ test('without an injected clock the arrival time is Date.now()', () => {
     const points = new MessagePoints({ measurement: 'energy', topicTag: 'meter', readFields: (msg) => msg.payload, readTags: (msg) => msg.tags });
     const before = Date.now();
     let time = NaN;
-    points.read({ payload: 1 }, (p) => { time = p.time; }, (reason) => assert.fail(reason));
+    const unstored = points.read({ payload: 1 }, (p) => {
+        time = p.time;
+        return undefined;
+    });
+    assert.equal(unstored, undefined);
     assert.ok(time >= before && time <= Date.now(), `time ${time}`);
+});
+
+test('what the store refuses is returned with its index, beside the elements that are no points; a single point at index -1', () => {
+    const points = new MessagePoints({ measurement: 'energy', topicTag: 'meter', readFields: (msg) => msg.payload, readTags: (msg) => msg.tags, clock: () => 0 });
+    const refuseOdd = (point: Point) => ((point.fields.value as number) % 2 === 1 ? `odd ${String(point.fields.value)}` : undefined);
+    assert.deepEqual(points.read({ payload: [{ payload: 1 }, 'x', { payload: 2 }, { payload: 3 }] }, refuseOdd), {
+        failures: [
+            { index: 0, reason: 'odd 1' },
+            { index: 1, reason: 'an array element must be an object { fields, tags?, timestamp?, measurement? }' },
+            { index: 3, reason: 'odd 3' },
+        ],
+        points: 4,
+        invalid: 1,
+    });
+    assert.deepEqual(points.read({ payload: 5 }, refuseOdd), { failures: [{ index: -1, reason: 'odd 5' }], points: 1, invalid: 0 });
+    assert.equal(points.read({ payload: 4 }, refuseOdd), undefined);
+    assert.equal(points.read({ payload: [{ payload: 2 }, { payload: 4 }] }, refuseOdd), undefined);
 });
 
 test('an array reads the clock once per message: elements without a time of their own share the arrival time', () => {

@@ -104,6 +104,31 @@ describe('RateLimitedErrors', () => {
         assert.equal(errors.count, 25);
         assert.deepEqual(reports, [['device', 0, 0], ['device', 60_000, 11], ['other', 1000, 0]]);
     });
+
+    test('the interval is per kind and exact at its bound; a report after a long quiet counts only what came since', () => {
+        const errors = new RateLimitedErrors(60_000);
+        const reported = (kind: string, at: number) => {
+            let unreported: number | undefined;
+            errors.fail(kind, at, (r) => (unreported = r.unreported));
+            return unreported;
+        };
+        assert.equal(reported('m v', 0), 0);
+        assert.equal(reported('m v', 1000), undefined);
+        assert.equal(reported('m v', 59_999), undefined);
+        assert.equal(reported('m w', 30_000), 0, 'another kind has its own interval');
+        assert.equal(reported('m v', 60_000), 2);
+        assert.equal(reported('m v', 60_001), undefined);
+        assert.equal(reported('m v', 200_000), 1);
+        assert.equal(reported('m v', 300_000), 0);
+        assert.equal(errors.count, 8);
+    });
+
+    test('past maxKinds every kind starts afresh: kinds that come from messages cannot grow it forever', () => {
+        const errors = new RateLimitedErrors(60_000, 2);
+        const reported: string[] = [];
+        for (const [kind, at] of [['a', 0], ['b', 0], ['a', 1], ['c', 2], ['a', 3]] as const) errors.fail(kind, at, () => reported.push(kind));
+        assert.deepEqual(reported, ['a', 'b', 'c', 'a'], 'a is forgotten with the others once c comes');
+    });
 });
 
 describe('withinLimits', () => {
