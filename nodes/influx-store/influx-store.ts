@@ -18,7 +18,7 @@ import { ConfigError } from '../shared/config-error';
 import { configNodeOf } from '../shared/config-node';
 import { RateLimitedErrors } from '../shared/rate-limited-errors';
 import { userDirPath } from '../shared/user-dir';
-import { parseInfluxStore, type InfluxStoreProperties } from './config';
+import { INFLUX_STORE_LIMITS, parseInfluxStore, type InfluxStoreProperties } from './config';
 import { MessagePoints } from './message-points';
 
 type InfluxStoreDef = NodeDef & InfluxStoreProperties;
@@ -304,5 +304,7 @@ export = function (RED: NodeAPI) {
         }
     }
 
-    RED.nodes.registerType('influx-store', InfluxStoreNode);
+    RED.nodes.registerType('influx-store', InfluxStoreNode, {
+        settings: { influxStoreLimits: { value: INFLUX_STORE_LIMITS, exportable: true } },
+    });
 };

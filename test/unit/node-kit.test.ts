@@ -88,6 +88,12 @@ describe('config migrations', () => {
         assert.deepEqual(energyKit.migrate({ configVersion: 9, future: true }, migrations), { configVersion: 9, future: true });
     });
 
+    test('influx-store 2: a config saved without numbers takes the new default, float; one saved with auto keeps it', () => {
+        assert.deepEqual(migrateConfig('influx-store', { measurement: 'm' }), { measurement: 'm', numbers: 'float', integerFields: '', configVersion: 2 });
+        assert.deepEqual(migrateConfig('influx-store', { numbers: 'auto' }), { numbers: 'auto', integerFields: '', configVersion: 2 });
+        assert.deepEqual(migrateConfig('influx-store', { configVersion: 2, numbers: 'auto', integerFields: 'BASE' }), { configVersion: 2, numbers: 'auto', integerFields: 'BASE' });
+    });
+
     test('a node type that never changed shape is stamped version 1', () => {
         assert.deepEqual(migrateConfig('no-such-node', { a: 1 }), { a: 1, configVersion: 1 });
         assert.equal(energyKit.latestVersion([]), 1);
