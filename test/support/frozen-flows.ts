@@ -14,7 +14,7 @@ import { energyKit, migrateConfig, migrationsOf } from '../../nodes/shared/migra
 import { parseTeleinfoIn } from '../../nodes/teleinfo-in/config';
 import { projectRoot } from './paths';
 
-export const FROZEN_FLOWS_DIR = path.join(projectRoot, 'test', 'fixtures', 'flows-0.1.0');
+const FROZEN_FLOWS_DIR = path.join(projectRoot, 'test', 'fixtures', 'flows-0.1.0');
 
 /** A node as a flow file holds it. */
 export interface SavedNode {
@@ -32,13 +32,23 @@ export interface RecordedSettings {
     settings: Record<string, Record<string, { type: string; settings: unknown }>>;
 }
 
-/** The node types of this package, as package.json declares them to Node-RED. */
 const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { 'node-red': { nodes: object } };
+/** The node types of this package, as package.json declares them to Node-RED. */
 export const PACKAGE_TYPES: readonly string[] = Object.keys(manifest['node-red'].nodes);
 
-/** The frozen flow files (file names in FROZEN_FLOWS_DIR). */
-export function frozenFlowFiles(): string[] {
-    return fs.readdirSync(FROZEN_FLOWS_DIR).filter((f) => f.endsWith('.json') && f !== 'settings.json').sort();
+/** A frozen flow file, and the nodes of this package in it. */
+export interface FrozenFlow {
+    /** Its name in FROZEN_FLOWS_DIR, as settings.json keys it. */
+    file: string;
+    path: string;
+    nodes: SavedNode[];
+}
+
+export function frozenFlows(): FrozenFlow[] {
+    return fs.readdirSync(FROZEN_FLOWS_DIR).filter((f) => f.endsWith('.json') && f !== 'settings.json').sort().map((file) => {
+        const flowPath = path.join(FROZEN_FLOWS_DIR, file);
+        return { file, path: flowPath, nodes: packageNodes(readFlow(flowPath)) };
+    });
 }
 
 export function readFlow(file: string): SavedNode[] {
@@ -67,7 +77,7 @@ export function savedVersion(node: SavedNode): number {
  * Node-RED replaces a string property that is exactly `${VAR}` (also inside arrays and objects)
  * before it builds a node, and leaves it as it is when the variable is not set.
  */
-export function resolveVariables<T>(value: T, environment: Record<string, unknown>): T {
+function resolveVariables<T>(value: T, environment: Record<string, unknown>): T {
     if (typeof value === 'string') {
         const variable = /^\$\{(\S+)\}$/.exec(value);
         return (variable && environment[variable[1]] !== undefined ? environment[variable[1]] : value) as T;
@@ -90,11 +100,14 @@ const PARSERS: Record<string, Parse> = {
     'influx-history': (config) => parseInfluxHistory(config),
 };
 
-/** What today's runtime makes of a saved node (its `${VAR}` properties resolved): migrated, then parsed. */
-export function settingsToday(node: SavedNode): unknown {
+/**
+ * What today's runtime makes of a node saved in a flow: its `${VAR}` properties resolved from its
+ * tab's environment (as recorded in settings.json), migrated, then parsed.
+ */
+export function settingsToday(node: SavedNode, environments: RecordedSettings['environments']): unknown {
     const parse = PARSERS[node.type];
     if (parse === undefined) throw new Error(`no parse function known for ${node.type}`);
-    return parse(migrateConfig(node.type, node));
+    return parse(migrateConfig(node.type, resolveVariables(node, environments[node.z ?? ''] ?? {})));
 }
 
 /** Settings as settings.json holds them: JSON, a setting that is undefined written as null. */

@@ -10,17 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import {
-    asRecorded,
-    FROZEN_FLOWS_DIR,
-    frozenFlowFiles,
-    latestVersion,
-    PACKAGE_TYPES,
-    packageNodes,
-    readFlow,
-    recordedSettings,
-    resolveVariables,
-    savedVersion,
-    settingsToday,
+    asRecorded, frozenFlows, latestVersion, PACKAGE_TYPES, packageNodes, readFlow, recordedSettings, savedVersion, settingsToday,
     type SavedNode,
 } from '../support/frozen-flows';
 import { projectRoot } from '../support/paths';
@@ -115,9 +105,7 @@ function differences(recorded: unknown, today: unknown, at = 'settings'): string
 describe('flows saved with 0.1.0 give the same settings today', () => {
     const { environments, settings } = recordedSettings();
 
-    for (const file of frozenFlowFiles()) {
-        const flow = readFlow(path.join(FROZEN_FLOWS_DIR, file));
-        const nodes = packageNodes(flow);
+    for (const { file, nodes } of frozenFlows()) {
 
         test(`${file}: every node of the package has its 0.1.0 settings recorded`, () => {
             assert.deepEqual(Object.keys(settings[file] ?? {}).sort(), nodes.map((n) => n.id).sort());
@@ -127,16 +115,16 @@ describe('flows saved with 0.1.0 give the same settings today', () => {
             test(`${file}: ${node.type} ${node.id}`, () => {
                 const recorded = settings[file][node.id];
                 assert.equal(recorded.type, node.type);
-                const today = asRecorded(settingsToday(resolveVariables(node, environments[node.z ?? ''] ?? {})));
+                const today = asRecorded(settingsToday(node, environments));
                 assert.deepEqual(differences(expectedToday(node, recorded.settings), today), []);
             });
         }
     }
 
     test('a store saved with numbers: \'auto\' keeps it, whatever the default becomes', () => {
-        const saved = readFlow(path.join(FROZEN_FLOWS_DIR, 'flows-home-linky.json')).find((n) => n.id === 'home-linky-store')!;
+        const saved = frozenFlows().flatMap((flow) => flow.nodes).find((node) => node.id === 'home-linky-store')!;
         assert.equal(saved.numbers, 'auto');
-        assert.equal((settingsToday(saved) as { numbers: unknown }).numbers, 'auto');
+        assert.equal((settingsToday(saved, environments) as { numbers: unknown }).numbers, 'auto');
     });
 });
 
