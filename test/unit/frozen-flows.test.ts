@@ -71,15 +71,13 @@ function editorDefault(type: string, property: string): unknown {
  * difference from what 0.1.0 gave fails.
  *
  * One so far: an influx-store saved without `numbers` (0.1.0 read that as 'auto') writes every number
- * as a float; a store saved with `numbers` keeps what it saved. The change comes with the editor's
- * default for the property (what a store imported without it shows and saves), so the expected
- * value follows that default: 'auto' until the change lands, 'float' once it has.
+ * as a float (its migration to config version 2); a store saved with `numbers` keeps what it saved.
+ * The editor's default for a new store is the same, 'float'.
  */
 function expectedToday(node: SavedNode, recorded: unknown): unknown {
     if (node.type === 'influx-store' && (node.numbers === undefined || node.numbers === '')) {
-        const numbers = editorDefault('influx-store', 'numbers');
-        assert.ok(numbers === 'auto' || numbers === 'float', `influx-store's editor default for numbers is ${String(numbers)}`);
-        return { ...(recorded as object), numbers };
+        assert.equal(editorDefault('influx-store', 'numbers'), 'float');
+        return { ...(recorded as object), numbers: 'float' };
     }
     return recorded;
 }
