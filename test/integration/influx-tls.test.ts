@@ -122,6 +122,7 @@ async function spooledPoints(storeId: string): Promise<number> {
 
 describeOnEachRuntime('influx-server, influx-store and influx-history over https', (runtime) => {
     /** This runtime's own core tls-config node, as Node-RED loads it from @node-red/nodes. */
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime under test is chosen per describe block
     const tlsConfigModule = require(require.resolve('@node-red/nodes/core/network/05-tls.js', { paths: [runtime.path] })) as (RED: NodeAPI) => void;
     const nodes = [tlsConfigModule, influxServer, influxStoreRecorded, influxHistory];
 
@@ -167,12 +168,12 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const history = helper.getNode(ids.history);
         const caught = received(helper.getNode(ids.caught));
         const sent = range(0, 3).map((i) => ({ time: T0 + i * 10 * MINUTE, PAPP: 1000 + 100 * i }));
-        for (const { time, PAPP } of sent) store.receive({ topic: METER, payload: { PAPP }, timestamp: time } as Msg);
+        for (const { time, PAPP } of sent) store.receive({ topic: METER, payload: { PAPP }, timestamp: time });
         assert.deepEqual(await landedRows(influxd.url, database, 'SELECT * FROM linky', sent.length), sent.map(({ time, PAPP }) => ({ time: iso(time), meter: METER, PAPP })));
         await statusMatching(store, (s) => s.fill === 'green' && s.shape === 'dot' && s.text === 'influx-store.status.counters');
 
         const answered = received(helper.getNode(ids.out));
-        history.receive({ payload: 'day', end: T0 + 25 * MINUTE } as Msg);
+        history.receive({ payload: 'day', end: T0 + 25 * MINUTE });
         await waitFor(() => answered.length > 0, 10_000);
         const [chart] = answered[0].payload as ChartPayload;
         assert.equal(chart.data[0].length, 144);
@@ -184,7 +185,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
     /** The message of the error influx-history reports for one request, caught by the Catch node. */
     async function historyError(ids: { history: string; caught: string }): Promise<string> {
         const caught = received(helper.getNode(ids.caught));
-        helper.getNode(ids.history).receive({ payload: 'day' } as Msg);
+        helper.getNode(ids.history).receive({ payload: 'day' });
         await waitFor(() => caught.length > 0, 10_000);
         const error = caught[0].error as { message: string; source: { id: string } };
         assert.equal(error.source.id, ids.history);
@@ -318,7 +319,8 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
             for (const [user, type] of [[built.ids.store, 'influx-store'], [built.ids.history, 'influx-history']]) {
                 const node = helper.getNode(user);
                 assert.deepEqual(callsOf(node, 'status'), [[{ fill: 'red', shape: 'ring', text: `${type}.errors.serverSettings` }]]);
-                assert.deepEqual(callsOf(node, 'error'), [[`${type}.errors.serverSettings (server: ${JSON.stringify(key)})`]]);
+                const caught = { topic: type, payload: { property: 'server', value: key, reason: `${type}.errors.serverSettings` } };
+                assert.deepEqual(callsOf(node, 'error'), [[`${type}.errors.serverSettings (server: ${JSON.stringify(key)})`, caught]]);
             }
         }
     });
