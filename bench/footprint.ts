@@ -88,7 +88,7 @@ async function main(): Promise<number> {
     };
     // An interrupted run still stops influxd, socat and Node-RED.
     const onSignal = () => {
-        stopDemo().finally(() => process.exit(130));
+        void stopDemo().finally(() => process.exit(130));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);

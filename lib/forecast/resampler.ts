@@ -127,7 +127,8 @@ export class Resampler {
             throw new RangeError(`resampler state was saved for a step of ${String(saved.stepMs)} ms and a heartbeat of ${String(saved.heartbeatMs)} ms`);
         }
         if (saved.last === null) return resampler;
-        const last = saved.last as { time?: unknown; value?: unknown } | undefined;
+        // Read from a state file: checked field by field, whatever its declared type says.
+        const last: { time?: unknown; value?: unknown } | undefined = saved.last;
         const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
         if (typeof last !== 'object' || !finite(last.time) || !(last.value === null || finite(last.value))
             || !finite(saved.stepStart) || !(saved.weightedSum === null || finite(saved.weightedSum)) || !finite(saved.knownMs) || saved.knownMs < 0) {

@@ -275,7 +275,7 @@ export function chartOf(plan: HistoryPlan, rows: readonly (readonly unknown[])[]
     const intervals = plan.bounds.length - 1;
     const data = plan.fields.map((field, column) => {
         const values = field.kind === 'energy' ? energyPerInterval(plan, rows, column + 1) : meanPerInterval(plan, rows, column + 1);
-        return Array.from({ length: intervals }, (_, i) => ({ x: plan.bounds[i], y: values[i] === null ? null : tidy(values[i]!) }));
+        return Array.from({ length: intervals }, (_, i) => ({ x: plan.bounds[i], y: values[i] === null ? null : tidy(values[i]) }));
     });
     return [{ series: plan.fields.map((field) => field.label || field.name), data, labels: [''] }];
 }

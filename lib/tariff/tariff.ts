@@ -88,7 +88,7 @@ export function validateTariff(value: unknown, index = 0): Tariff {
         from: from as string,
         currency,
         unit,
-        subscription: subscription === null ? null : { amount: subscription!.amount, per: subscription!.per },
+        subscription: subscription === null ? null : { amount: subscription.amount, per: subscription.per },
         prices: checkedPrices,
     };
     if (to !== undefined) tariff.to = to;

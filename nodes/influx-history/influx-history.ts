@@ -36,8 +36,8 @@ export = function (RED: NodeAPI) {
                 node.status({ fill: 'red', shape: 'ring', text: err instanceof HistoryRequestError ? message : RED._('influx-history.status.failed') });
                 done(new Error(message));
             };
-            const requested = msg.range ?? RED.util.getMessageProperty(msg, settings.rangeProperty);
-            const range = typeof requested === 'string' ? requested.trim().toLowerCase() : requested;
+            const requested: unknown = msg.range ?? RED.util.getMessageProperty(msg, settings.rangeProperty);
+            const range: unknown = typeof requested === 'string' ? requested.trim().toLowerCase() : requested;
             const end = endOf(msg.end);
             const meter = typeof msg.meter === 'string' ? msg.meter : settings.meter;
             const query = (label: string, answer: (available: AvailablePolicies) => Promise<{ source: HistorySource; rows: number }>): void => {

@@ -115,7 +115,7 @@ async function launch(options: NodeRedOptions, nodeBinary: string, redJs: string
     const supervised = supervise(child, 'SIGINT', STOP_GRACE_MS);
     const describe = (reason: string) => new Error(`Node-RED (${options.runtime} on ${nodeBinary}) ${reason}\n--- Node-RED output (tail) ---\n${output.slice(-4000).trim()}`);
     await supervised.waitUntil(() => answers(`${url}/settings`), READY_TIMEOUT_MS, describe);
-    return { url, port, pid: child.pid!, stop: supervised.stop, logs: () => output };
+    return { url, port, pid: child.pid!, stop: () => supervised.stop(), logs: () => output };
 }
 
 function settingsJs(port: number, flowFile: string, overrides: Record<string, unknown>): string {

@@ -116,7 +116,7 @@ for (const { name, runtime, nodeBinary } of runtimes) {
                     func: "flow.set('reading', msg);\nflow.set('adco', msg.payload.ADCO, 'file');\nreturn null;",
                 },
             ]);
-            const reading = (await eventually(() => flowContext(nodeRed.url, 'load-tab', 'reading', 'default'))) as { topic: string; payload: Record<string, unknown> };
+            const reading = await eventually<{ topic: string; payload: Record<string, unknown> }>(() => flowContext(nodeRed.url, 'load-tab', 'reading', 'default'));
             assert.equal(reading.topic, expected.ADCO);
             assert.equal(reading.payload.ADCO, expected.ADCO);
             assert.equal(reading.payload.PAPP, Number(expected.PAPP));

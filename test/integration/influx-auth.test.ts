@@ -76,6 +76,8 @@ function points(from: number, seqs: number[]): Msg[] {
 
 describeOnEachRuntime('influx-server, influx-store and influx-history on an InfluxDB with authentication', (runtime) => {
     /** The runtime API behind the editor's admin endpoints (GET /flows, GET /credentials/:type/:id). */
+    // The runtime under test is chosen per describe block: a require by path.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const runtimeApi = (require(runtime.path) as {
         runtime: {
             flows: {
@@ -133,7 +135,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
             PAPP: 1000 + 100 * Math.floor(i / 5) + 10 * (i % 5),
             BASE: 10_000_000 + 20 * i,
         }));
-        for (const { time, PAPP, BASE } of sent) store.receive({ topic: METER, payload: { PAPP, BASE }, timestamp: time } as Msg);
+        for (const { time, PAPP, BASE } of sent) store.receive({ topic: METER, payload: { PAPP, BASE }, timestamp: time });
         const found = await landedRows(influxd.url, database, 'SELECT * FROM linky', sent.length, { auth: ADMIN });
         assert.deepEqual(found, sent.map(({ time, PAPP, BASE }) => ({ time: iso(time), meter: METER, PAPP, BASE })));
         await assert.rejects(influxQuery(influxd.url, database, 'SELECT * FROM linky'), /HTTP 401/, 'InfluxDB refuses a query without credentials');
@@ -141,7 +143,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         assert.equal(status.shape, 'dot');
 
         const answer = nextMessage(helper.getNode(ids.out));
-        history.receive({ payload: 'day', end: T0 + 25 * MINUTE } as Msg);
+        history.receive({ payload: 'day', end: T0 + 25 * MINUTE });
         const msg = await answer;
         const [chart] = msg.payload as ChartPayload;
         assert.deepEqual(chart.series, ['PAPP', 'BASE']);
@@ -186,7 +188,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         assert.equal(fromStore.topic, 'influx-store');
         assert.deepEqual(fromStore.payload, { queued: 0, written: 0, spooled: 20, failed: 0, refused: 0, state: 'misconfigured', lastError: 'influx-store.problem.withAdvice' });
         // influx-history, on the same server, answers with a catchable error.
-        helper.getNode(ids.history).receive({ payload: 'day' } as Msg);
+        helper.getNode(ids.history).receive({ payload: 'day' });
         await waitFor(() => caught.length > 1);
         const fromHistory = caught[1].error as { message: string; source: { id: string } };
         assert.equal(fromHistory.source.id, ids.history);
@@ -255,7 +257,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         await runtimeApi.setFlows({ flows: { flows: deployed }, deploymentType: 'full' });
 
         const store = await eventually(() => helper.getNode(ids.store) ?? undefined);
-        store.receive({ topic: METER, payload: { PAPP: 1500 }, timestamp: T0 } as Msg);
+        store.receive({ topic: METER, payload: { PAPP: 1500 }, timestamp: T0 });
         assert.deepEqual(await landedRows(influxd.url, database, 'SELECT * FROM linky', 1, { auth: ADMIN }), [{ time: iso(T0), meter: METER, PAPP: 1500 }]);
 
         const { flows } = await runtimeApi.getFlows({});

@@ -128,7 +128,7 @@ test('killing socat (the device gone) on a quiet line makes the serial source re
 // 13 retries at once, forever (serialport/bindings-cpp#162): the port never closes by itself. A
 // meter streams without pause, so the source's no-data watchdog is what notices the unplug.
 test('killing socat while bytes are being read makes the serial source retry once no byte comes', { timeout: 30_000 }, async () => {
-    const states = await pullTheCable(async () => undefined, 5000, 1000);
+    const states = await pullTheCable(() => Promise.resolve(), 5000, 1000);
     const retrying = states.find((s) => s.state === 'retrying');
     assert.ok(retrying?.state === 'retrying');
     // Which error depends on where the hang-up lands: a read error, or the watchdog's "no data".

@@ -14,8 +14,6 @@ import { freePort } from '../../scripts/stack/service';
 import { describeOnEachRuntime, helper, received, statusMatching } from '../support/node-red';
 import { waitFor } from '../support/wait';
 
-type Msg = Record<string, unknown>;
-
 const DATABASE = 'energy';
 const EMPTY_RESULT = '{"results":[{"statement_id":0}]}';
 const PASSWORD = 's3cret-Ø7';
@@ -76,7 +74,7 @@ describeOnEachRuntime('influx-server', () => {
     /** The message of the error influx-history reports for one request. */
     async function historyError(flow: Awaited<ReturnType<typeof historyFlow>>): Promise<string> {
         const seen = flow.caught.length;
-        flow.history.receive({ payload: 'day' } as Msg);
+        flow.history.receive({ payload: 'day' });
         await waitFor(() => flow.caught.length > seen, 10_000);
         return (flow.caught[seen].error as { message: string }).message;
     }
@@ -90,7 +88,7 @@ describeOnEachRuntime('influx-server', () => {
     ]) {
         test(`queries with ${label}`, async () => {
             const flow = await historyFlow(credentials, port, version);
-            flow.history.receive({ payload: 'day' } as Msg);
+            flow.history.receive({ payload: 'day' });
             await waitFor(() => flow.out.length === 1, 10_000);
             // On 1.x the policies, then the chart's query; 2.x has no policies of its own to list.
             const expected = version === '1.x' ? [authorization, authorization] : [authorization];

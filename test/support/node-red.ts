@@ -98,7 +98,7 @@ export function recordingTranslations(nodeModule: (RED: NodeAPI) => void, into: 
                 into.push({ key, values });
                 return target._(key, values);
             }
-            : Reflect.get(target, property, receiver)),
+            : (Reflect.get(target, property, receiver) as unknown)),
     }));
 }
 

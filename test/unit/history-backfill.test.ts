@@ -46,6 +46,8 @@ test('the flow\'s "Frame → point" function stores a frame exactly as the back-
     const flow = JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', 'home-linky.json'), 'utf8')) as { id: string; func?: string }[];
     const code = flow.find((n) => n.id === 'home-linky-fn-point')?.func;
     assert.ok(code !== undefined);
+    // The function node's body, run as Node-RED runs it: a function of msg.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const frameToPoint = new Function('msg', code) as (msg: TicReading) => { topic: string; payload: Record<string, unknown>; tags: Record<string, string>; timestamp: number };
     for (const reading of readingsOf(END)) {
         const out = frameToPoint(structuredClone(reading));

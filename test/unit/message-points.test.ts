@@ -153,7 +153,7 @@ test('a message\'s measurement is msg.measurement, else the node\'s when msg.mea
     const h = harness();
     assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, measurement: 'voltage' }).measurement, 'voltage');
     for (const measurement of [undefined, null, '', 42, { name: 'x' }]) {
-        assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, measurement }).measurement, 'energy', `msg.measurement ${String(measurement)}`);
+        assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, measurement }).measurement, 'energy', `msg.measurement ${JSON.stringify(measurement)}`);
     }
 });
 
@@ -203,7 +203,7 @@ test('a string or number msg.topic becomes the configured topic tag, as text', (
 test('no tags at all (undefined) without a topic, with an empty, non-finite, boolean or object topic, or with no topic tag configured', () => {
     const h = harness();
     for (const topic of [undefined, null, '', NaN, Infinity, true, { id: 1 }]) {
-        assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, topic }).tags, undefined, `topic ${String(topic)}`);
+        assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, topic }).tags, undefined, `topic ${JSON.stringify(topic)}`);
     }
     const untagged = harness({ topicTag: '' });
     assert.equal(onlyPoint(untagged, { payload: 1, timestamp: 0, topic: 'meter-1' }).tags, undefined);

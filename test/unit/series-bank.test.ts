@@ -105,7 +105,8 @@ test('horizon in message timing: the core\'s forecast, dated by the median spaci
         last = bank.push('house', values[i], times[i]).steps[0];
         reference.update(values[i]);
     }
-    const horizon = last!.horizon!;
+    assert.ok(last?.horizon !== undefined, 'a horizon was forecast');
+    const horizon = last.horizon;
     assert.deepEqual(horizon.map((h) => h.time), [1, 2, 3].map((k) => times[times.length - 1] + k * 60_000));
     assert.deepEqual(horizon.map(({ prediction, upper, lower }) => ({ prediction, upper, lower })), reference.forecast(3));
     const next = bank.push('house', 101, times[times.length - 1] + 60_000).steps[0].point;

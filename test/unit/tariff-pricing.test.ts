@@ -213,7 +213,7 @@ test('pricing refuses with a code and data: days without tariff, unpriced period
     const march = days(paris, '2025-03-01', '2025-03-02', {});
     /** Asserts that March 1st with `changes` is refused with that code and data (after a valid March 1st, with `second`). */
     const refused = (changes: Record<string, unknown>, reason: TariffErrorReason, data: Record<string, unknown>, second = false) => {
-        const interval = { ...march, ...changes } as ConsumptionInterval;
+        const interval = { ...march, ...changes };
         assertRefused(() => priceConsumption([HPHC_2025], second ? [march, interval] : [interval]), reason, data);
     };
     refused({ consumption: { HC: -1 } }, 'quantity', { interval: 1, period: 'HC', value: -1 }, true);
