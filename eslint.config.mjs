@@ -46,6 +46,9 @@ export default tseslint.config(
     {
         files: ['scripts/**/*.js'],
         extends: [js.configs.recommended],
-        languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+        languageOptions: {
+            sourceType: 'commonjs',
+            globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
+        },
     },
 );

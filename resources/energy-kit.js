@@ -44,7 +44,9 @@
         var from = Number(config.configVersion) || 1;
         var latest = latestVersion(list);
         var out = {};
-        Object.keys(config).forEach(function (key) { out[key] = config[key]; });
+        Object.keys(config).forEach(function (key) {
+            out[key] = config[key];
+        });
         if (from > latest) return out;
         list.forEach(function (migration) {
             if (migration.to > from) out = migration.up(out);

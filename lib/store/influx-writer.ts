@@ -191,9 +191,7 @@ interface Answer {
     fromInflux?: boolean;
 }
 
-type Outcome =
-    | { kind: 'delivered'; delivery: Delivery }
-    | { kind: 'retry' | 'misconfigured'; problem: WriteProblem };
+type Outcome = { kind: 'delivered'; delivery: Delivery } | { kind: 'retry' | 'misconfigured'; problem: WriteProblem };
 
 /** What became of a batch's lines. */
 interface Delivery {
@@ -263,7 +261,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     constructor(options: InfluxWriterOptions) {
         super();
         const base = new URL(options.url);
-        if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`InfluxDB URL ${options.url}: only http and https are supported`);
+        if (base.protocol !== 'http:' && base.protocol !== 'https:')
+            throw new Error(`InfluxDB URL ${options.url}: only http and https are supported`);
         this.spool = options.spool;
         this.batchSize = options.batchSize ?? 5000;
         this.flushIntervalMs = options.flushIntervalMs ?? 1000;
@@ -278,7 +277,9 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
 
         const secure = base.protocol === 'https:';
         this.transport = secure ? https : http;
-        this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...options.tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+        this.agent = secure
+            ? new https.Agent({ keepAlive: true, maxSockets: 1, ...options.tls })
+            : new http.Agent({ keepAlive: true, maxSockets: 1 });
         const headers: http.OutgoingHttpHeaders = {};
         if (options.token !== undefined) headers.authorization = `Token ${options.token}`;
         else if (options.username !== undefined || options.password !== undefined) {
@@ -297,7 +298,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     }
 
     get counters(): WriterCounters {
-        const inFlightQueued = this.inFlight !== undefined && !this.inFlight.fromSpool && !this.inFlight.alsoSpooled ? this.inFlight.batch.points : 0;
+        const inFlightQueued =
+            this.inFlight !== undefined && !this.inFlight.fromSpool && !this.inFlight.alsoSpooled ? this.inFlight.batch.points : 0;
         return {
             queued: this.lines.lines + this.memoryPoints + inFlightQueued,
             written: this.written,
@@ -353,7 +355,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     /** Sends what is queued now; resolves once it is written, rejected or spooled. */
     async flush(): Promise<void> {
         this.cut();
-        while (this.memory.length > 0 || this.holdsInFlightBatch()) await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+        while (this.memory.length > 0 || this.holdsInFlightBatch())
+            await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
         await this.spool.flush();
     }
 
@@ -424,11 +427,17 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
             } catch (err) {
                 // Appending the later batches after a gap would break the order: they are refused too.
                 // A batch still in flight keeps its chance: InfluxDB may yet take it.
-                const lost = batches.slice(index).filter((b) => b !== this.inFlight?.batch).reduce((sum, b) => sum + b.points, 0);
+                const lost = batches
+                    .slice(index)
+                    .filter((b) => b !== this.inFlight?.batch)
+                    .reduce((sum, b) => sum + b.points, 0);
                 this.refused += lost;
                 this.statsChanged();
                 const message = `${lost} points refused: they could not be kept in the spool (${(err as Error).message})`;
-                this.emit('error', err instanceof SpoolFullError ? new SpoolFullError(message, err.maxBytes) : new Error(message, { cause: err }));
+                this.emit(
+                    'error',
+                    err instanceof SpoolFullError ? new SpoolFullError(message, err.maxBytes) : new Error(message, { cause: err }),
+                );
                 return;
             }
             if (batch === this.inFlight?.batch) this.inFlight.alsoSpooled = true;
@@ -638,7 +647,10 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
 
     private request(method: 'GET' | 'POST', path: string, payload?: Buffer, retryingStaleSocket = false): Promise<Answer> {
         return new Promise((resolve) => {
-            const headers = payload === undefined ? this.requestBase.headers : { ...this.requestBase.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': payload.length };
+            const headers =
+                payload === undefined
+                    ? this.requestBase.headers
+                    : { ...this.requestBase.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': payload.length };
             const req = this.transport.request({ ...this.requestBase, method, path, headers });
             this.activeRequest = req;
             let settled = false;
@@ -687,7 +699,12 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     /** Why InfluxDB did not take a batch, naming the server. */
     private problemOf(answer: Answer): WriteProblem {
         const tls = tlsProblemOf(answer);
-        const problem: WriteProblem = { server: this.serverName, status: answer.status, detail: answer.message, credentials: this.hasCredentials };
+        const problem: WriteProblem = {
+            server: this.serverName,
+            status: answer.status,
+            detail: answer.message,
+            credentials: this.hasCredentials,
+        };
         if (tls !== undefined) problem.tls = tls;
         return problem;
     }
@@ -721,7 +738,10 @@ function verdictOf(answer: Answer): 'written' | 'bad lines' | 'retry' | 'misconf
 
 /** A problem in plain words, without advice: an Error's message, and how repeated reports are told apart. */
 function problemText(problem: WriteProblem): string {
-    const what = problem.status === 0 ? `${problem.server} unreachable: ${problem.detail}` : `${problem.server} answered ${problem.status}: ${problem.detail}`;
+    const what =
+        problem.status === 0
+            ? `${problem.server} unreachable: ${problem.detail}`
+            : `${problem.server} answered ${problem.status}: ${problem.detail}`;
     return problem.tls === undefined ? what : `${what} (TLS: ${problem.tls})`;
 }
 

@@ -26,9 +26,7 @@ export interface Point {
     time: number;
 }
 
-export type EncodedPoint =
-    | { line: string; dropped: readonly string[] }
-    | { line: undefined; dropped: readonly string[]; reason: string };
+export type EncodedPoint = { line: string; dropped: readonly string[] } | { line: undefined; dropped: readonly string[]; reason: string };
 
 /**
  * The type each (measurement, field) has in InfluxDB, or will have once the first point lands:
@@ -197,7 +195,8 @@ export class PointEncoder {
         if (this.dropped.length > 0) this.dropped.length = 0;
         const measurement = point.measurement;
         const time = point.time;
-        if (!(Math.abs(time) <= MAX_TIME_MS)) return `time ${time} is not a date InfluxDB can store (ms since 1970, within years 1677–2262)`;
+        if (!(Math.abs(time) <= MAX_TIME_MS))
+            return `time ${time} is not a date InfluxDB can store (ms since 1970, within years 1677–2262)`;
         const tags = point.tags;
         if (measurement !== this.seriesMeasurement || tags !== this.seriesTags) {
             const series = seriesKey(measurement, tags);
@@ -355,7 +354,8 @@ export function whyLeftOut(point: Point, field: string, fieldTypes?: FieldTypes)
     if (typeof value === 'number' && !Number.isFinite(value)) return { reason: 'not finite', value };
     if (typeof value === 'object') return { reason: 'nested' };
     const held = fieldTypes?.get(point.measurement, field);
-    if (held === undefined || (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean')) return { reason: 'unsupported', type: typeof value };
+    if (held === undefined || (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean'))
+        return { reason: 'unsupported', type: typeof value };
     return { reason: 'type', held };
 }
 
@@ -462,10 +462,12 @@ function tagPair(key: string, value: string | undefined): string | Refusal {
 
 function escapeMeasurement(name: string): string | Refusal {
     if (!MEASUREMENT_SPECIAL.test(name)) return name === '' ? new Refusal('empty measurement name') : name;
-    if (name.startsWith('#')) return new Refusal(`measurement ${JSON.stringify(name)} starts with #, which InfluxDB reads as a comment line`);
+    if (name.startsWith('#'))
+        return new Refusal(`measurement ${JSON.stringify(name)} starts with #, which InfluxDB reads as a comment line`);
     if (name.includes('\n')) return new Refusal(`measurement ${JSON.stringify(name)} contains a newline`);
     // influxd unescapes \, \space \= and \" in measurements, and a trailing backslash would escape the separator.
-    if (/\\([,= "]|$)/.test(name)) return new Refusal(`measurement ${JSON.stringify(name)} has a backslash InfluxDB would read as an escape`);
+    if (/\\([,= "]|$)/.test(name))
+        return new Refusal(`measurement ${JSON.stringify(name)} has a backslash InfluxDB would read as an escape`);
     return name.replace(/[, ]/g, '\\$&');
 }
 
@@ -476,7 +478,8 @@ function escapeTag(text: string, part: 'key' | 'value'): string | Refusal {
     }
     if (text.includes('\n')) return new Refusal(`tag ${part} ${JSON.stringify(text)} contains a newline`);
     // In tags influxd keeps a backslash before an ordinary character and reads `\\,` as `\` + `,`: only the end is a trap.
-    if (text.endsWith('\\')) return new Refusal(`tag ${part} ${JSON.stringify(text)} ends with a backslash, which would escape the separator`);
+    if (text.endsWith('\\'))
+        return new Refusal(`tag ${part} ${JSON.stringify(text)} ends with a backslash, which would escape the separator`);
     return text.replace(/[,= ]/g, '\\$&');
 }
 

@@ -81,8 +81,8 @@ export function validateTariff(value: unknown, index = 0): Tariff {
     }
     const hasPrice = (period: string) => Object.hasOwn(checkedPrices, period);
     const pricedPerTempoColour = (period: 'HC' | 'HP') => TEMPO_COLOURS.every((colour) => hasPrice(tempoPeriod(colour, period)));
-    const isPriced = (period: unknown) => typeof period === 'string'
-        && (hasPrice(period) || ((period === 'HC' || period === 'HP') && pricedPerTempoColour(period)));
+    const isPriced = (period: unknown) =>
+        typeof period === 'string' && (hasPrice(period) || ((period === 'HC' || period === 'HP') && pricedPerTempoColour(period)));
 
     const tariff: Tariff = {
         from: from as string,

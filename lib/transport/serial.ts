@@ -66,10 +66,12 @@ export class SerialByteSource extends ReconnectingByteSource {
                     }, idleMs);
                 };
                 const closed = new Promise<Error | undefined>((done) => {
-                    port.on('error', (e: Error) => { lastError = e; });
+                    port.on('error', (e: Error) => {
+                        lastError = e;
+                    });
                     port.on('close', (e?: Error) => {
                         clearTimeout(idleTimer);
-                        done(closedOnPurpose ? undefined : lastError ?? e ?? new Error(`${this.options.path} closed`));
+                        done(closedOnPurpose ? undefined : (lastError ?? e ?? new Error(`${this.options.path} closed`)));
                     });
                 });
                 port.on('data', (chunk: Buffer) => {
@@ -79,12 +81,15 @@ export class SerialByteSource extends ReconnectingByteSource {
                 armIdleTimer();
                 resolve({
                     closed,
-                    close: () => new Promise<void>((done) => {
-                        closedOnPurpose = true;
-                        clearTimeout(idleTimer);
-                        if (!port.isOpen) return done();
-                        port.close(() => done());
-                    }).then(() => closed).then(() => undefined),
+                    close: () =>
+                        new Promise<void>((done) => {
+                            closedOnPurpose = true;
+                            clearTimeout(idleTimer);
+                            if (!port.isOpen) return done();
+                            port.close(() => done());
+                        })
+                            .then(() => closed)
+                            .then(() => undefined),
                 });
             });
         });

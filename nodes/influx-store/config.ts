@@ -61,7 +61,11 @@ export function parseInfluxStore(p: InfluxStoreProperties): InfluxStoreSettings 
         precision: read.oneOf('precision', PRECISIONS, { default: 'ms' }),
         // Flows saved before the setting existed have none and take the new default; 'auto' stays as saved.
         numbers: read.oneOf('numbers', NUMBER_TYPINGS, { default: 'float' }),
-        integerFields: read.optionalText('integerFields').split(',').map((name) => name.trim()).filter((name) => name !== ''),
+        integerFields: read
+            .optionalText('integerFields')
+            .split(',')
+            .map((name) => name.trim())
+            .filter((name) => name !== ''),
         batchSize: read.integer('batchSize', INFLUX_STORE_LIMITS.batchSize, { default: 5000 }),
         flushIntervalMs: read.durationMs('flushInterval', INFLUX_STORE_LIMITS.flushInterval, { default: 1000 }),
         spoolMaxBytes: Math.round(read.number('spoolMaxMB', INFLUX_STORE_LIMITS.spoolMaxMB, { default: 200 }) * 1_000_000),

@@ -8,7 +8,14 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { batchEnds, FieldTypes, PointEncoder, whyLeftOut, type FieldType, type LeftOut, type Point } from '../../lib/store/line-protocol';
 import {
-    InfluxWriteError, InfluxWriter, type DrainedSpool, type LostValue, type RejectedLine, type SpoolCause, type WriteProblem, type WrittenBatch,
+    InfluxWriteError,
+    InfluxWriter,
+    type DrainedSpool,
+    type LostValue,
+    type RejectedLine,
+    type SpoolCause,
+    type WriteProblem,
+    type WrittenBatch,
 } from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
 import type { TlsProblem } from '../../lib/store/tls-problems';
@@ -71,10 +78,15 @@ export = function (RED: NodeAPI) {
         try {
             spool = new Spool(spoolDir, { maxBytes: settings.spoolMaxBytes });
         } catch (err) {
-            refuseToRun(RED, node, new ConfigError('influx-store.errors.spool', 'spool', spoolDir, { dir: spoolDir, error: (err as Error).message }));
+            refuseToRun(
+                RED,
+                node,
+                new ConfigError('influx-store.errors.spool', 'spool', spoolDir, { dir: spoolDir, error: (err as Error).message }),
+            );
             return;
         }
-        if (spool.truncatedBytes > 0) node.warn(RED._('influx-store.errors.spoolTruncated', { dir: spoolDir, bytes: spool.truncatedBytes }));
+        if (spool.truncatedBytes > 0)
+            node.warn(RED._('influx-store.errors.spoolTruncated', { dir: spoolDir, bytes: spool.truncatedBytes }));
         if (spool.points > 0) node.log(RED._('influx-store.log.spoolFound', { points: spool.points, dir: spoolDir }));
 
         const fieldTypes = new FieldTypes();
@@ -112,36 +124,45 @@ export = function (RED: NodeAPI) {
             const now = Date.now();
             if (now - lastStatusAt < STATUS_EVERY_MS) {
                 // Drawn later rather than dropped, so the status never stays behind the counters.
-                statusTimer ??= setTimeout(() => {
-                    statusTimer = undefined;
-                    showStatus();
-                }, STATUS_EVERY_MS - (now - lastStatusAt));
+                statusTimer ??= setTimeout(
+                    () => {
+                        statusTimer = undefined;
+                        showStatus();
+                    },
+                    STATUS_EVERY_MS - (now - lastStatusAt),
+                );
                 return;
             }
             clearTimeout(statusTimer);
             statusTimer = undefined;
             lastStatusAt = now;
             const stats = writer.stats;
-            const counters = RED._('influx-store.status.counters', {
-                queued: stats.queued,
-                written: stats.written,
-                spooled: stats.spooled,
-                failed: stats.failed + invalidPoints,
-            }) + (stats.refused > 0 ? RED._('influx-store.status.refused', { refused: stats.refused }) : '')
-                + (droppedFields > 0 ? RED._('influx-store.status.dropped', { dropped: droppedFields }) : '')
-                + (lostValues > 0 ? RED._('influx-store.status.lost', { lost: lostValues }) : '');
+            const counters =
+                RED._('influx-store.status.counters', {
+                    queued: stats.queued,
+                    written: stats.written,
+                    spooled: stats.spooled,
+                    failed: stats.failed + invalidPoints,
+                }) +
+                (stats.refused > 0 ? RED._('influx-store.status.refused', { refused: stats.refused }) : '') +
+                (droppedFields > 0 ? RED._('influx-store.status.dropped', { dropped: droppedFields }) : '') +
+                (lostValues > 0 ? RED._('influx-store.status.lost', { lost: lostValues }) : '');
             if (refusing) node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.spoolFull')} · ${counters}` });
-            else if (stats.state === 'misconfigured') node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.misconfigured')} · ${counters}` });
+            else if (stats.state === 'misconfigured')
+                node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.misconfigured')} · ${counters}` });
             else if (stats.state === 'retrying' || stats.spooled > 0) node.status({ fill: 'yellow', shape: 'ring', text: counters });
             else node.status({ fill: 'green', shape: 'dot', text: counters });
         }
 
         function seedFieldTypes(): void {
             seeded = true;
-            admin.fieldKeys().then((series) => fieldTypes.seed(series), () => {
-                // InfluxDB is not answering yet: the next batch it takes tries again.
-                seeded = false;
-            });
+            admin.fieldKeys().then(
+                (series) => fieldTypes.seed(series),
+                () => {
+                    // InfluxDB is not answering yet: the next batch it takes tries again.
+                    seeded = false;
+                },
+            );
         }
 
         writer.on('stats', showStatus);
@@ -156,24 +177,37 @@ export = function (RED: NodeAPI) {
             node.log(RED._('influx-store.log.spoolEmptied', { points: drained.points }));
             // The continuous queries ran before these points arrived: roll them up now.
             if (admin.managesRetention && drained.from <= drained.to) {
-                admin.rollUp(drained.from, drained.to).catch((err: Error) => node.warn(RED._('influx-store.errors.rollUp', { error: server.messageOf(err) })));
+                admin
+                    .rollUp(drained.from, drained.to)
+                    .catch((err: Error) => node.warn(RED._('influx-store.errors.rollUp', { error: server.messageOf(err) })));
             }
         });
         writer.on('spooled', (batch) => {
             // Once per outage: the batches that follow it are in the same spool for the same reason.
-            if (spool.batches === 1) node.warn(RED._('influx-store.log.spooling', { points: batch.points, reason: describeCause(batch.cause), dir: spoolDir }));
+            if (spool.batches === 1)
+                node.warn(RED._('influx-store.log.spooling', { points: batch.points, reason: describeCause(batch.cause), dir: spoolDir }));
         });
         writer.on('rejected', (rejected: RejectedLine) => {
             const message: NodeMessage = { payload: rejected.line, statusCode: rejected.status, influxError: rejected.message };
-            node.error(RED._('influx-store.errors.rejected', { status: rejected.status, error: rejected.message, line: rejected.line }), message);
+            node.error(
+                RED._('influx-store.errors.rejected', { status: rejected.status, error: rejected.message, line: rejected.line }),
+                message,
+            );
         });
         writer.on('lost', (lost: LostValue) => reportLost(lost.measurement, lost.field, lost.value, lost.held));
         writer.on('error', (err: Error) => {
             if (err instanceof SpoolFullError) refusing = true;
-            const text = err instanceof InfluxWriteError ? RED._('influx-store.errors.misconfigured', { problem: describeProblem(err.problem) }) : err.message;
+            const text =
+                err instanceof InfluxWriteError
+                    ? RED._('influx-store.errors.misconfigured', { problem: describeProblem(err.problem) })
+                    : err.message;
             // No input message caused it: a Catch node gets one saying where the store stands.
             const { problem, ...stats } = writer.stats;
-            const message: NodeMessage = { topic: 'influx-store', payload: problem === undefined ? stats : { ...stats, lastError: describeProblem(problem) }, influxError: text };
+            const message: NodeMessage = {
+                topic: 'influx-store',
+                payload: problem === undefined ? stats : { ...stats, lastError: describeProblem(problem) },
+                influxError: text,
+            };
             node.error(text, message);
             showStatus();
         });
@@ -214,7 +248,10 @@ export = function (RED: NodeAPI) {
                 droppedFields++;
                 if (warnedFields.has(field)) continue;
                 warnedFields.add(field);
-                const reason = RED._(LEFT_OUT_KEYS[why.reason], why.reason === 'not finite' ? { value: String(why.value) } : why.reason === 'unsupported' ? { type: why.type } : {});
+                const reason = RED._(
+                    LEFT_OUT_KEYS[why.reason],
+                    why.reason === 'not finite' ? { value: String(why.value) } : why.reason === 'unsupported' ? { type: why.type } : {},
+                );
                 node.warn(RED._('influx-store.errors.droppedField', { field, measurement: point.measurement, reason }));
             }
             showStatus();
@@ -227,7 +264,10 @@ export = function (RED: NodeAPI) {
             lostReports.fail(`${measurement}\n${field}`, Date.now(), ({ unreported }) => {
                 const values = { measurement, field, value, type: held, more: unreported };
                 const text = RED._(unreported === 0 ? 'influx-store.errors.valueLost' : 'influx-store.errors.valuesLost', values);
-                node.error(text, { topic: 'influx-store', payload: { measurement, field, value, fieldType: held, lostSinceLastReport: unreported } });
+                node.error(text, {
+                    topic: 'influx-store',
+                    payload: { measurement, field, value, fieldType: held, lostSinceLastReport: unreported },
+                });
             });
         }
 
@@ -251,11 +291,14 @@ export = function (RED: NodeAPI) {
         function describeProblem(problem: WriteProblem): string {
             const values = { server: problem.server, status: problem.status, detail: problem.detail };
             const what = RED._(problem.status === 0 ? 'influx-store.problem.unreachable' : 'influx-store.problem.answered', values);
-            const adviceKey = problem.tls !== undefined
-                ? TLS_ADVICE_KEYS[problem.tls]
-                : problem.status === 401
-                    ? (problem.credentials ? 'influx-store.advice.wrongCredentials' : 'influx-store.advice.noCredentials')
-                    : STATUS_ADVICE_KEYS[problem.status];
+            const adviceKey =
+                problem.tls !== undefined
+                    ? TLS_ADVICE_KEYS[problem.tls]
+                    : problem.status === 401
+                      ? problem.credentials
+                          ? 'influx-store.advice.wrongCredentials'
+                          : 'influx-store.advice.noCredentials'
+                      : STATUS_ADVICE_KEYS[problem.status];
             return adviceKey === undefined ? what : RED._('influx-store.problem.withAdvice', { problem: what, advice: RED._(adviceKey) });
         }
 
@@ -273,9 +316,11 @@ export = function (RED: NodeAPI) {
         node.on('close', (removed: boolean, done: () => void) => {
             closing = true;
             clearTimeout(statusTimer);
-            writer.close()
+            writer
+                .close()
                 .then(() => {
-                    if (removed && spool.points > 0) node.warn(RED._('influx-store.log.spoolLeft', { points: spool.points, dir: spoolDir }));
+                    if (removed && spool.points > 0)
+                        node.warn(RED._('influx-store.log.spoolLeft', { points: spool.points, dir: spoolDir }));
                     return spool.close();
                 })
                 .catch((err: Error) => node.error(RED._('influx-store.errors.close', { error: err.message })))

@@ -67,9 +67,15 @@ export class MessagePoints {
             let invalid: string | undefined;
             if (fields === undefined) invalid = 'no fields: the message has no value at the fields property';
             else if (measurement === undefined) invalid = 'no measurement: set one on the node or in msg.measurement';
-            else if (Number.isNaN(time)) invalid = `msg.timestamp ${describe(msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`;
+            else if (Number.isNaN(time))
+                invalid = `msg.timestamp ${describe(msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`;
             if (invalid !== undefined) return { failures: [{ index: -1, reason: invalid }], points: 1, invalid: 1 };
-            const refused = store({ measurement: measurement!, tags: this.tagsOf(msg.topic, messageTags, undefined), fields: fields!, time });
+            const refused = store({
+                measurement: measurement!,
+                tags: this.tagsOf(msg.topic, messageTags, undefined),
+                fields: fields!,
+                time,
+            });
             return refused === undefined ? undefined : { failures: [{ index: -1, reason: refused }], points: 1, invalid: 0 };
         }
         // One arrival time for every element without a time of its own, read when the first one needs it.
@@ -86,10 +92,16 @@ export class MessagePoints {
             } else {
                 const fields = fieldsOf(element.fields ?? element.payload);
                 const measurement = this.measurementOf(isName(element.measurement) ? element.measurement : msg.measurement);
-                const time = element.timestamp === undefined ? (messageTime ?? arrival()) : isMissing(element.timestamp) ? arrival() : timeOf(element.timestamp);
+                const time =
+                    element.timestamp === undefined
+                        ? (messageTime ?? arrival())
+                        : isMissing(element.timestamp)
+                          ? arrival()
+                          : timeOf(element.timestamp);
                 if (fields === undefined) invalid = 'no fields: the element has neither fields nor payload';
                 else if (measurement === undefined) invalid = 'no measurement: set one on the node, in msg.measurement or in the element';
-                else if (Number.isNaN(time)) invalid = `timestamp ${describe(element.timestamp ?? msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`;
+                else if (Number.isNaN(time))
+                    invalid = `timestamp ${describe(element.timestamp ?? msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`;
                 else refused = store({ measurement, tags: this.tagsOf(msg.topic, messageTags, element.tags), fields, time });
             }
             const reason = invalid ?? refused;
@@ -107,7 +119,10 @@ export class MessagePoints {
     }
 
     private tagsOf(topic: unknown, messageTags: unknown, elementTags: unknown): Readonly<Record<string, string>> | undefined {
-        const topicValue = this.topicTag !== '' && (typeof topic === 'string' || (typeof topic === 'number' && Number.isFinite(topic))) ? String(topic) : '';
+        const topicValue =
+            this.topicTag !== '' && (typeof topic === 'string' || (typeof topic === 'number' && Number.isFinite(topic)))
+                ? String(topic)
+                : '';
         if (!isPlainObject(messageTags) && !isPlainObject(elementTags)) {
             if (topicValue === '') return undefined;
             if (topicValue !== this.lastTopic) {

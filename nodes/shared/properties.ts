@@ -79,7 +79,9 @@ export class PropertyReader {
 
     /** A duration typed in seconds (fractions allowed), as milliseconds. */
     durationMs(name: string, limits: Omit<NumberLimits, 'integer'>, options: ReadOptions<number> = {}): number {
-        return this.number(name, limits, { ...options, default: options.default === undefined ? undefined : options.default / 1000 }) * 1000;
+        return (
+            this.number(name, limits, { ...options, default: options.default === undefined ? undefined : options.default / 1000 }) * 1000
+        );
     }
 
     /** A text property as saved: text, or a number typed where text goes (a port, a name); nothing else. */

@@ -13,7 +13,13 @@ import type { Browser, Page } from 'playwright-core';
 import { startNodeRed, type NodeRedProcess } from '../../scripts/stack/node-red';
 import { launchChromium } from '../support/browser';
 import {
-    frozenFlows, latestVersion, PACKAGE_TYPES, recordedSettings, savedVersion, settingsToday, type SavedNode,
+    frozenFlows,
+    latestVersion,
+    PACKAGE_TYPES,
+    recordedSettings,
+    savedVersion,
+    settingsToday,
+    type SavedNode,
 } from '../support/frozen-flows';
 
 // The editor's globals, inside page.evaluate: RED and jQuery, untyped.
@@ -27,8 +33,10 @@ const CLOSED_PORT = '9';
  * What the editor catches in a node's definition (oneditprepare, validators, labels…) and only logs,
  * with console.log or console.warn (Node-RED 4.1's wording).
  */
-const CAUGHT_BY_THE_EDITOR = new RegExp('^(oneditprepare|oneditsave|oneditcancel|oneditdelete|oneditresize'
-    + '|Definition error|Validation error|registerType:|RED\\.(events|comms)\\.emit error)');
+const CAUGHT_BY_THE_EDITOR = new RegExp(
+    '^(oneditprepare|oneditsave|oneditcancel|oneditdelete|oneditresize' +
+        '|Definition error|Validation error|registerType:|RED\\.(events|comms)\\.emit error)',
+);
 /** An i18n key shown as it is: a label whose translation is missing. */
 const RAW_I18N_KEY = new RegExp(`\\b(${PACKAGE_TYPES.join('|')})\\.[a-zA-Z]+\\.[\\w.]+`);
 
@@ -85,29 +93,54 @@ async function openEditor(): Promise<Editor> {
         if (response.status() >= 400) editor.problems.push(`HTTP ${response.status()}: ${url}`);
     });
     await page.goto(`${nodeRed.url}/`);
-    const loaded = await page.waitForFunction((types) => typeof RED === 'object' && RED.workspaces?.active()
-        && types.every((type: string) => RED.nodes.getType(type) !== undefined)
-        && $('.red-ui-header-toolbar').is(':visible') && !$('#red-ui-loading-progress').is(':visible'), PACKAGE_TYPES, { timeout: 60_000 })
-        .then(() => true, () => false);
+    const loaded = await page
+        .waitForFunction(
+            (types) =>
+                typeof RED === 'object' &&
+                RED.workspaces?.active() &&
+                types.every((type: string) => RED.nodes.getType(type) !== undefined) &&
+                $('.red-ui-header-toolbar').is(':visible') &&
+                !$('#red-ui-loading-progress').is(':visible'),
+            PACKAGE_TYPES,
+            { timeout: 60_000 },
+        )
+        .then(
+            () => true,
+            () => false,
+        );
     assert.ok(loaded, `the editor loaded every node of the package within 60 s; the page reported:\n${editor.problems.join('\n')}`);
     return editor;
 }
 
 /** The i18n keys the open edit dialog shows as they are, in its text, placeholders and tooltips. */
 async function untranslated(page: Page, config: boolean): Promise<string[]> {
-    const texts = await page.evaluate((form) => [
-        $(form).text(),
-        ...$(form).find('[placeholder], [title]').get().map((e: Element) => `${e.getAttribute('placeholder')} ${e.getAttribute('title')}`),
-    ] as string[], config ? '#node-config-dialog-edit-form' : '#dialog-form');
+    const texts = await page.evaluate(
+        (form) =>
+            [
+                $(form).text(),
+                ...$(form)
+                    .find('[placeholder], [title]')
+                    .get()
+                    .map((e: Element) => `${e.getAttribute('placeholder')} ${e.getAttribute('title')}`),
+            ] as string[],
+        config ? '#node-config-dialog-edit-form' : '#dialog-form',
+    );
     return texts.flatMap((text) => RAW_I18N_KEY.exec(text)?.[0] ?? []);
 }
 
 /** Waits for the open edit dialog's form, then checks it: inputs of the node's properties, every label translated. */
 async function assertFormRendered(page: Page, type: string, config: boolean): Promise<void> {
     const prefix = config ? 'node-config-input-' : 'node-input-';
-    const rendered = await page.waitForFunction(({ type, prefix }) => Object.keys(RED.nodes.getType(type).defaults)
-        .some((p) => document.getElementById(prefix + p) !== null), { type, prefix }, { timeout: 10_000 })
-        .then(() => true, () => false);
+    const rendered = await page
+        .waitForFunction(
+            ({ type, prefix }) => Object.keys(RED.nodes.getType(type).defaults).some((p) => document.getElementById(prefix + p) !== null),
+            { type, prefix },
+            { timeout: 10_000 },
+        )
+        .then(
+            () => true,
+            () => false,
+        );
     assert.ok(rendered, `the ${type} dialog shows an input of its properties`);
     assert.deepEqual(await untranslated(page, config), [], `the ${type} dialog translates every label`);
 }
@@ -121,28 +154,34 @@ async function clickDone(page: Page, config: boolean): Promise<void> {
 
 /** A new node of `type` on the active flow, as the palette adds it, its edit dialog open. */
 async function addAndEdit(page: Page, type: string, y: number): Promise<string> {
-    const id = await page.evaluate(({ type, y }) => {
-        const created = RED.view.createNode(type, 200, y);
-        const node = RED.nodes.add(created.node, { source: 'palette' });
-        RED.history.push(created.historyEvent);
-        RED.view.redraw(true);
-        RED.editor.edit(node);
-        return node.id as string;
-    }, { type, y });
+    const id = await page.evaluate(
+        ({ type, y }) => {
+            const created = RED.view.createNode(type, 200, y);
+            const node = RED.nodes.add(created.node, { source: 'palette' });
+            RED.history.push(created.historyEvent);
+            RED.view.redraw(true);
+            RED.editor.edit(node);
+            return node.id as string;
+        },
+        { type, y },
+    );
     await page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
     return id;
 }
 
 /** A flow node type of the package with a property that takes a config node of `configType`. */
 async function userOf(page: Page, configType: string): Promise<{ type: string; property: string }> {
-    const user = await page.evaluate(({ configType, types }) => {
-        for (const type of types) {
-            const defaults = RED.nodes.getType(type).defaults;
-            const property = Object.keys(defaults).find((p) => defaults[p].type === configType);
-            if (property !== undefined) return { type, property };
-        }
-        return undefined;
-    }, { configType, types: PACKAGE_TYPES });
+    const user = await page.evaluate(
+        ({ configType, types }) => {
+            for (const type of types) {
+                const defaults = RED.nodes.getType(type).defaults;
+                const property = Object.keys(defaults).find((p) => defaults[p].type === configType);
+                if (property !== undefined) return { type, property };
+            }
+            return undefined;
+        },
+        { configType, types: PACKAGE_TYPES },
+    );
     assert.ok(user, `a node of the package uses ${configType}`);
     return user;
 }
@@ -168,8 +207,10 @@ test('every node of the package is added, edited and saved in the editor without
             await page.locator('#node-config-input-name').fill(`${type} from the editor test`);
             await clickDone(page, true);
             await clickDone(page, false);
-            const used = await page.evaluate(({ userId, property }) => RED.nodes.node(RED.nodes.node(userId)[property])?.type,
-                { userId, property: user.property });
+            const used = await page.evaluate(({ userId, property }) => RED.nodes.node(RED.nodes.node(userId)[property])?.type, {
+                userId,
+                property: user.property,
+            });
             assert.equal(used, type, `the ${user.type} uses the new ${type}`);
         }
         const kit = `${nodeRed.url}/${ENERGY_KIT}`;

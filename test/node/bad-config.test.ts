@@ -28,15 +28,46 @@ interface BadConfig {
     value: unknown;
 }
 
-const server = (props: Record<string, unknown>) => ({ id: 's1', type: 'influx-server', host: '127.0.0.1', port: 8086, database: 'energy', ...props });
+const server = (props: Record<string, unknown>) => ({
+    id: 's1',
+    type: 'influx-server',
+    host: '127.0.0.1',
+    port: 8086,
+    database: 'energy',
+    ...props,
+});
 const historyFields = [{ name: 'PAPP', kind: 'power', label: '' }];
 
 const cases: BadConfig[] = [
-    { what: 'teleinfo-in: an unknown TIC mode', node: { type: 'teleinfo-in', source: 'input', mode: 'turbo' }, key: 'teleinfo-in.errors.mode', property: 'mode', value: 'turbo' },
+    {
+        what: 'teleinfo-in: an unknown TIC mode',
+        node: { type: 'teleinfo-in', source: 'input', mode: 'turbo' },
+        key: 'teleinfo-in.errors.mode',
+        property: 'mode',
+        value: 'turbo',
+    },
     // A serial source has no input: the error raised at start is what a Catch node gets.
-    { what: 'teleinfo-in: a serial source without a port', node: { type: 'teleinfo-in', source: 'serial', port: ' ' }, key: 'teleinfo-in.errors.port', property: 'port', value: ' ' },
-    { what: 'holt-winters: no season length', node: { type: 'holt-winters', seasonLength: '' }, key: 'holt-winters.errors.required', property: 'seasonLength', value: '' },
-    { what: 'influx-store: no server', node: { type: 'influx-store', server: '' }, key: 'influx-store.errors.server', property: 'server', value: '' },
+    {
+        what: 'teleinfo-in: a serial source without a port',
+        node: { type: 'teleinfo-in', source: 'serial', port: ' ' },
+        key: 'teleinfo-in.errors.port',
+        property: 'port',
+        value: ' ',
+    },
+    {
+        what: 'holt-winters: no season length',
+        node: { type: 'holt-winters', seasonLength: '' },
+        key: 'holt-winters.errors.required',
+        property: 'seasonLength',
+        value: '',
+    },
+    {
+        what: 'influx-store: no server',
+        node: { type: 'influx-store', server: '' },
+        key: 'influx-store.errors.server',
+        property: 'server',
+        value: '',
+    },
     {
         what: 'influx-store: a batch size of 0',
         node: { type: 'influx-store', server: 's1', batchSize: '0' },
@@ -79,7 +110,9 @@ describeOnEachRuntime('a bad configuration', () => {
             assert.deepEqual(status, { fill: 'red', shape: 'ring', text: c.key });
 
             const error = `${c.key} (${c.property}: ${JSON.stringify(c.value)})`;
-            assert.deepEqual(pastCalls(n1, 'error'), [[error, { topic: c.node.type, payload: { property: c.property, value: c.value, reason: c.key } }]]);
+            assert.deepEqual(pastCalls(n1, 'error'), [
+                [error, { topic: c.node.type, payload: { property: c.property, value: c.value, reason: c.key } }],
+            ]);
 
             n1.receive({ payload: 1 });
             const c1 = helper.getNode('c1');

@@ -45,10 +45,14 @@ export interface FrozenFlow {
 }
 
 export function frozenFlows(): FrozenFlow[] {
-    return fs.readdirSync(FROZEN_FLOWS_DIR).filter((f) => f.endsWith('.json') && f !== 'settings.json').sort().map((file) => {
-        const flowPath = path.join(FROZEN_FLOWS_DIR, file);
-        return { file, path: flowPath, nodes: packageNodes(readFlow(flowPath)) };
-    });
+    return fs
+        .readdirSync(FROZEN_FLOWS_DIR)
+        .filter((f) => f.endsWith('.json') && f !== 'settings.json')
+        .sort()
+        .map((file) => {
+            const flowPath = path.join(FROZEN_FLOWS_DIR, file);
+            return { file, path: flowPath, nodes: packageNodes(readFlow(flowPath)) };
+        });
 }
 
 export function readFlow(file: string): SavedNode[] {

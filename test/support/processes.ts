@@ -56,7 +56,16 @@ export function processStack(prefix: string): ProcessStack {
  */
 export function pointsEndpoint(tab: string, toMessages: string, storeId: string): unknown[] {
     return [
-        { id: 'points-in', type: 'http in', z: tab, url: '/points', method: 'post', upload: false, swaggerDoc: '', wires: [['one-per-point']] },
+        {
+            id: 'points-in',
+            type: 'http in',
+            z: tab,
+            url: '/points',
+            method: 'post',
+            upload: false,
+            swaggerDoc: '',
+            wires: [['one-per-point']],
+        },
         {
             id: 'one-per-point',
             type: 'function',

@@ -9,18 +9,28 @@ import * as assert from 'node:assert/strict';
 import { fieldTypeConflictOf, retypeLine, valueAs, type FieldTypeConflict } from '../../lib/store/field-conflicts';
 import { encodePoint } from '../../lib/store/line-protocol';
 
-const conflict = (field: string, held: FieldTypeConflict['held'], measurement = 'm', sent: FieldTypeConflict['sent'] = 'float'): FieldTypeConflict =>
-    ({ measurement, field, sent, held });
+const conflict = (
+    field: string,
+    held: FieldTypeConflict['held'],
+    measurement = 'm',
+    sent: FieldTypeConflict['sent'] = 'float',
+): FieldTypeConflict => ({ measurement, field, sent, held });
 
-test('fieldTypeConflictOf reads InfluxDB 1.x\'s message, alone or in a partial write; other messages are none', () => {
+test("fieldTypeConflictOf reads InfluxDB 1.x's message, alone or in a partial write; other messages are none", () => {
     assert.deepEqual(
-        fieldTypeConflictOf('partial write: field type conflict: input field "v" on measurement "power" is type float, already exists as type integer dropped=3'),
+        fieldTypeConflictOf(
+            'partial write: field type conflict: input field "v" on measurement "power" is type float, already exists as type integer dropped=3',
+        ),
         { field: 'v', measurement: 'power', sent: 'float', held: 'integer' },
     );
-    assert.deepEqual(fieldTypeConflictOf('field type conflict: input field "PTEC" on measurement "teleinfo" is type integer, already exists as type string'),
-        { field: 'PTEC', measurement: 'teleinfo', sent: 'integer', held: 'string' });
+    assert.deepEqual(
+        fieldTypeConflictOf(
+            'field type conflict: input field "PTEC" on measurement "teleinfo" is type integer, already exists as type string',
+        ),
+        { field: 'PTEC', measurement: 'teleinfo', sent: 'integer', held: 'string' },
+    );
     assert.equal(fieldTypeConflictOf('partial write: points beyond retention policy dropped=1'), undefined);
-    assert.equal(fieldTypeConflictOf('unable to parse \'m v= 1\': missing field value'), undefined);
+    assert.equal(fieldTypeConflictOf("unable to parse 'm v= 1': missing field value"), undefined);
     assert.equal(fieldTypeConflictOf('input field "v" on measurement "m" is type unsigned, already exists as type integer'), undefined);
 });
 
@@ -46,27 +56,52 @@ test('valueAs: a whole float as an integer and an integer as a float, exactly; a
     assert.equal(valueAs('t', 'boolean'), undefined);
 });
 
-test('retypeLine rewrites the conflicting field\'s value in the held type, and leaves the rest of the line as it was', () => {
-    assert.deepEqual(retypeLine('m,meter=a v=0,w=0.5 1700000000000', conflict('v', 'integer')), { kind: 'retyped', line: 'm,meter=a v=0i,w=0.5 1700000000000' });
+test("retypeLine rewrites the conflicting field's value in the held type, and leaves the rest of the line as it was", () => {
+    assert.deepEqual(retypeLine('m,meter=a v=0,w=0.5 1700000000000', conflict('v', 'integer')), {
+        kind: 'retyped',
+        line: 'm,meter=a v=0i,w=0.5 1700000000000',
+    });
     assert.deepEqual(retypeLine('m seq=3i,v=12i 1', conflict('v', 'float', 'm', 'integer')), { kind: 'retyped', line: 'm seq=3i,v=12 1' });
-    assert.deepEqual(retypeLine('m s="a,b v=1",v=7 1', conflict('v', 'integer')), { kind: 'retyped', line: 'm s="a,b v=1",v=7i 1' }, 'inside quotes is no field');
-    assert.deepEqual(retypeLine('m s="say \\"v=1\\"",v=7 1', conflict('v', 'integer')), { kind: 'retyped', line: 'm s="say \\"v=1\\"",v=7i 1' });
+    assert.deepEqual(
+        retypeLine('m s="a,b v=1",v=7 1', conflict('v', 'integer')),
+        { kind: 'retyped', line: 'm s="a,b v=1",v=7i 1' },
+        'inside quotes is no field',
+    );
+    assert.deepEqual(retypeLine('m s="say \\"v=1\\"",v=7 1', conflict('v', 'integer')), {
+        kind: 'retyped',
+        line: 'm s="say \\"v=1\\"",v=7i 1',
+    });
 });
 
 test('retypeLine finds escaped names, as InfluxDB names them without their escapes', () => {
-    assert.deepEqual(retypeLine('my\\ power,meter=a\\,b the\\ v\\=alue=2 1', conflict('the v=alue', 'integer', 'my power')), { kind: 'retyped', line: 'my\\ power,meter=a\\,b the\\ v\\=alue=2i 1' });
+    assert.deepEqual(retypeLine('my\\ power,meter=a\\,b the\\ v\\=alue=2 1', conflict('the v=alue', 'integer', 'my power')), {
+        kind: 'retyped',
+        line: 'my\\ power,meter=a\\,b the\\ v\\=alue=2i 1',
+    });
     assert.deepEqual(retypeLine('a\\,b v=2 1', conflict('v', 'integer', 'a,b')), { kind: 'retyped', line: 'a\\,b v=2i 1' });
-    assert.deepEqual(retypeLine('m,x=v v=2 1', conflict('v', 'integer', 'm,x=v')), { kind: 'unrelated' }, 'a tag is not part of the measurement');
+    assert.deepEqual(
+        retypeLine('m,x=v v=2 1', conflict('v', 'integer', 'm,x=v')),
+        { kind: 'unrelated' },
+        'a tag is not part of the measurement',
+    );
 });
 
 test('retypeLine: a value without an exact equivalent is cut out of its line, with its separator; the only field leaves no line', () => {
-    assert.deepEqual(retypeLine('m a=1,v="text",b=2 1', conflict('v', 'float', 'm', 'string')), { kind: 'inexact', value: '"text"', rest: 'm a=1,b=2 1' });
+    assert.deepEqual(retypeLine('m a=1,v="text",b=2 1', conflict('v', 'float', 'm', 'string')), {
+        kind: 'inexact',
+        value: '"text"',
+        rest: 'm a=1,b=2 1',
+    });
     assert.deepEqual(retypeLine('m v=2.5,b=2 1', conflict('v', 'integer')), { kind: 'inexact', value: '2.5', rest: 'm b=2 1' });
-    assert.deepEqual(retypeLine('m a=1,v=true 1', conflict('v', 'float', 'm', 'boolean')), { kind: 'inexact', value: 'true', rest: 'm a=1 1' });
+    assert.deepEqual(retypeLine('m a=1,v=true 1', conflict('v', 'float', 'm', 'boolean')), {
+        kind: 'inexact',
+        value: 'true',
+        rest: 'm a=1 1',
+    });
     assert.deepEqual(retypeLine('m,meter=a v=2.5 1', conflict('v', 'integer')), { kind: 'inexact', value: '2.5', rest: undefined });
 });
 
-test('retypeLine: a line without the field, of another measurement, or already of the held type is not the conflict\'s', () => {
+test("retypeLine: a line without the field, of another measurement, or already of the held type is not the conflict's", () => {
     assert.deepEqual(retypeLine('m w=1 1', conflict('v', 'integer')), { kind: 'unrelated' });
     assert.deepEqual(retypeLine('other v=1 1', conflict('v', 'integer')), { kind: 'unrelated' });
     assert.deepEqual(retypeLine('m v=1i 1', conflict('v', 'integer')), { kind: 'unrelated' });
@@ -84,11 +119,19 @@ test('retypeLine reads every line the encoder writes: each value of each type, c
             for (const held of ['integer', 'float', 'string', 'boolean'] as const) {
                 const fixed = retypeLine(line, conflict(field, held, 'm m'));
                 if (fixed.kind === 'retyped') {
-                    assert.equal(Number(fixed.line.match(new RegExp(`${field}=(-?\\d+)i?[ ,]`))![1]), fields[field as keyof typeof fields], `${field} as ${held}`);
+                    assert.equal(
+                        Number(fixed.line.match(new RegExp(`${field}=(-?\\d+)i?[ ,]`))![1]),
+                        fields[field as keyof typeof fields],
+                        `${field} as ${held}`,
+                    );
                 } else if (fixed.kind === 'inexact') {
                     assert.ok(fixed.rest !== undefined && fixed.rest.endsWith(' 1'), fixed.rest);
                     assert.ok(line.includes(`${field}=${fixed.value}`), `${field}=${fixed.value} in ${line}`);
-                    assert.equal(fixed.rest.length, line.length - `,${field}=${fixed.value}`.length, 'the field and one comma, nothing else');
+                    assert.equal(
+                        fixed.rest.length,
+                        line.length - `,${field}=${fixed.value}`.length,
+                        'the field and one comma, nothing else',
+                    );
                 }
             }
         }

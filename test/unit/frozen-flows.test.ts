@@ -10,7 +10,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import {
-    asRecorded, frozenFlows, latestVersion, PACKAGE_TYPES, packageNodes, readFlow, recordedSettings, savedVersion, settingsToday,
+    asRecorded,
+    frozenFlows,
+    latestVersion,
+    PACKAGE_TYPES,
+    packageNodes,
+    readFlow,
+    recordedSettings,
+    savedVersion,
+    settingsToday,
     type SavedNode,
 } from '../support/frozen-flows';
 import { projectRoot } from '../support/paths';
@@ -104,7 +112,6 @@ describe('flows saved with 0.1.0 give the same settings today', () => {
     const { environments, settings } = recordedSettings();
 
     for (const { file, nodes } of frozenFlows()) {
-
         test(`${file}: every node of the package has its 0.1.0 settings recorded`, () => {
             assert.deepEqual(Object.keys(settings[file] ?? {}).sort(), nodes.map((n) => n.id).sort());
         });
@@ -119,17 +126,22 @@ describe('flows saved with 0.1.0 give the same settings today', () => {
         }
     }
 
-    test('a store saved with numbers: \'auto\' keeps it, whatever the default becomes', () => {
-        const saved = frozenFlows().flatMap((flow) => flow.nodes).find((node) => node.id === 'home-linky-store')!;
+    test("a store saved with numbers: 'auto' keeps it, whatever the default becomes", () => {
+        const saved = frozenFlows()
+            .flatMap((flow) => flow.nodes)
+            .find((node) => node.id === 'home-linky-store')!;
         assert.equal(saved.numbers, 'auto');
         assert.equal((settingsToday(saved, environments) as { numbers: unknown }).numbers, 'auto');
     });
 });
 
 describe('config versions', () => {
-    const shipped = ['flows', 'examples'].flatMap((dir) => fs.readdirSync(path.join(projectRoot, dir))
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => `${dir}/${f}`));
+    const shipped = ['flows', 'examples'].flatMap((dir) =>
+        fs
+            .readdirSync(path.join(projectRoot, dir))
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => `${dir}/${f}`),
+    );
 
     test('every node of the package in the shipped flows and examples has a config version this release reads', () => {
         assert.ok(shipped.length > 0);
@@ -138,9 +150,11 @@ describe('config versions', () => {
             const valid = saved === undefined || (Number.isInteger(saved) && (saved as number) >= 1);
             return !valid || savedVersion(node) > latestVersion(node.type);
         };
-        const tooNew = shipped.flatMap((file) => packageNodes(readFlow(path.join(projectRoot, file)))
-            .filter(unreadable)
-            .map((node) => `${file}: ${node.type} ${node.id} at ${JSON.stringify(node.configVersion)} > ${latestVersion(node.type)}`));
+        const tooNew = shipped.flatMap((file) =>
+            packageNodes(readFlow(path.join(projectRoot, file)))
+                .filter(unreadable)
+                .map((node) => `${file}: ${node.type} ${node.id} at ${JSON.stringify(node.configVersion)} > ${latestVersion(node.type)}`),
+        );
         assert.deepEqual(tooNew, []);
     });
 

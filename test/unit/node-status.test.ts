@@ -11,7 +11,8 @@ import type { TicCounters } from '../../lib/teleinfo/decoder';
 const t = (key: string, params?: Record<string, string | number>) => (params === undefined ? key : `${key} ${JSON.stringify(params)}`);
 
 describe('teleinfo-in status', () => {
-    const counters = (c: Partial<TicCounters> = {}): TicCounters => ({ frames: 0, groups: 0, badChecksum: 0, badFormat: 0, interrupted: 0, oversize: 0, validGroups: 0, ...c } as TicCounters);
+    const counters = (c: Partial<TicCounters> = {}): TicCounters =>
+        ({ frames: 0, groups: 0, badChecksum: 0, badFormat: 0, interrupted: 0, oversize: 0, validGroups: 0, ...c }) as TicCounters;
 
     test('before the first frame: searching, at the speed being tried', () => {
         assert.deepEqual(readingStatus({ mode: undefined, baud: 1200, counters: counters(), lastFrameHadDrops: false }, t), {
@@ -22,7 +23,15 @@ describe('teleinfo-in status', () => {
     });
 
     test('reading: mode, speed, frames, and the errors summed from checksum, format and oversize counters', () => {
-        const status = readingStatus({ mode: 'standard', baud: 9600, counters: counters({ frames: 12, badChecksum: 2, badFormat: 1, oversize: 1, interrupted: 3 }), lastFrameHadDrops: false }, t);
+        const status = readingStatus(
+            {
+                mode: 'standard',
+                baud: 9600,
+                counters: counters({ frames: 12, badChecksum: 2, badFormat: 1, oversize: 1, interrupted: 3 }),
+                lastFrameHadDrops: false,
+            },
+            t,
+        );
         assert.deepEqual(status, {
             fill: 'green',
             shape: 'dot',
@@ -41,7 +50,11 @@ describe('holt-winters status', () => {
     const none = { badInputs: 0, lateSamples: 0 };
 
     test('no series yet: grey, waiting', () => {
-        assert.deepEqual(forecastStatus({ series: 0, warmingUp: 0, failing: 0 }, none, t), { fill: 'grey', shape: 'ring', text: 'holt-winters.status.waiting' });
+        assert.deepEqual(forecastStatus({ series: 0, warmingUp: 0, failing: 0 }, none, t), {
+            fill: 'grey',
+            shape: 'ring',
+            text: 'holt-winters.status.waiting',
+        });
     });
 
     test('the colour says the worst series: failing red, warming up yellow, else green; the counters are shown', () => {
