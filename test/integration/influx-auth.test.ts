@@ -85,19 +85,19 @@ function points(from: number, seqs: number[]): Msg[] {
 
 describeOnEachRuntime('influx-server, influx-store and influx-history on an InfluxDB with authentication', (runtime) => {
     /** The runtime API behind the editor's admin endpoints (GET /flows, GET /credentials/:type/:id). */
-    const runtimeApi =
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime under test is chosen per describe block
-        (
-            require(runtime.path) as {
-                runtime: {
-                    flows: {
-                        getFlows(opts: object): Promise<{ flows: FlowNode[] }>;
-                        setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType: 'full' }): Promise<{ rev: string }>;
-                        getNodeCredentials(opts: { type: string; id: string }): Promise<Record<string, unknown>>;
-                    };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime under test is chosen per describe block
+    const runtimeModule: unknown = require(runtime.path);
+    const runtimeApi = (
+        runtimeModule as {
+            runtime: {
+                flows: {
+                    getFlows(opts: object): Promise<{ flows: FlowNode[] }>;
+                    setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType: 'full' }): Promise<{ rev: string }>;
+                    getNodeCredentials(opts: { type: string; id: string }): Promise<Record<string, unknown>>;
                 };
-            }
-        ).runtime.flows;
+            };
+        }
+    ).runtime.flows;
 
     before(() => {
         helper.settings({ userDir });
