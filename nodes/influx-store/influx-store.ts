@@ -24,14 +24,14 @@ import { refuseToRun, settingsOrRefuse } from '../shared/bad-config';
 import { ConfigError } from '../shared/config-error';
 import { configNodeOf } from '../shared/config-node';
 import { RateLimitedErrors } from '../shared/rate-limited-errors';
+import { TrailingThrottle } from '../shared/status-throttle';
 import { userDirPath } from '../shared/user-dir';
 import { INFLUX_STORE_LIMITS, parseInfluxStore, type InfluxStoreProperties } from './config';
 import { MessagePoints } from './message-points';
+import { storeStatus } from './status';
 
 type InfluxStoreDef = NodeDef & InfluxStoreProperties;
 
-/** Status is redrawn at most this often: a fast input stream must not flood the editor. */
-const STATUS_EVERY_MS = 1000;
 /** A field losing values is reported at most this often (each report counts the values lost meanwhile). */
 const LOST_VALUE_REPORT_EVERY_MS = 60_000;
 
@@ -114,44 +114,14 @@ export = function (RED: NodeAPI) {
         let refusing = false;
         let seeded = false;
 
-        let lastStatusAt = -Infinity;
-        let statusTimer: NodeJS.Timeout | undefined;
         let closing = false;
+        const status = new TrailingThrottle(() =>
+            node.status(storeStatus(writer.stats, { invalidPoints, droppedFields, lostValues, refusing }, RED._)),
+        );
 
         function showStatus(): void {
             // The writer reports once more while closing: no timer may outlive the node.
-            if (closing) return;
-            const now = Date.now();
-            if (now - lastStatusAt < STATUS_EVERY_MS) {
-                // Drawn later rather than dropped, so the status never stays behind the counters.
-                statusTimer ??= setTimeout(
-                    () => {
-                        statusTimer = undefined;
-                        showStatus();
-                    },
-                    STATUS_EVERY_MS - (now - lastStatusAt),
-                );
-                return;
-            }
-            clearTimeout(statusTimer);
-            statusTimer = undefined;
-            lastStatusAt = now;
-            const stats = writer.stats;
-            const counters =
-                RED._('influx-store.status.counters', {
-                    queued: stats.queued,
-                    written: stats.written,
-                    spooled: stats.spooled,
-                    failed: stats.failed + invalidPoints,
-                }) +
-                (stats.refused > 0 ? RED._('influx-store.status.refused', { refused: stats.refused }) : '') +
-                (droppedFields > 0 ? RED._('influx-store.status.dropped', { dropped: droppedFields }) : '') +
-                (lostValues > 0 ? RED._('influx-store.status.lost', { lost: lostValues }) : '');
-            if (refusing) node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.spoolFull')} · ${counters}` });
-            else if (stats.state === 'misconfigured')
-                node.status({ fill: 'red', shape: 'ring', text: `${RED._('influx-store.status.misconfigured')} · ${counters}` });
-            else if (stats.state === 'retrying' || stats.spooled > 0) node.status({ fill: 'yellow', shape: 'ring', text: counters });
-            else node.status({ fill: 'green', shape: 'dot', text: counters });
+            if (!closing) status.request();
         }
 
         function seedFieldTypes(): void {
@@ -315,7 +285,7 @@ export = function (RED: NodeAPI) {
 
         node.on('close', (removed: boolean, done: () => void) => {
             closing = true;
-            clearTimeout(statusTimer);
+            status.cancel();
             writer
                 .close()
                 .then(() => {

@@ -6,6 +6,8 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readingStatus } from '../../nodes/teleinfo-in/status';
 import { forecastStatus } from '../../nodes/holt-winters/status';
+import { storeStatus } from '../../nodes/influx-store/status';
+import type { WriterStats } from '../../lib/store/influx-writer';
 import type { TicCounters } from '../../lib/teleinfo/decoder';
 
 const t = (key: string, params?: Record<string, string | number>) => (params === undefined ? key : `${key} ${JSON.stringify(params)}`);
@@ -63,5 +65,47 @@ describe('holt-winters status', () => {
         const status = forecastStatus({ series: 3, warmingUp: 0, failing: 0 }, { badInputs: 2, lateSamples: 5 }, t);
         assert.equal(status.fill, 'green');
         assert.equal(status.text, 'holt-winters.status.summary {"series":3,"warmingUp":0,"failing":0,"badInputs":2,"late":5}');
+    });
+});
+
+describe('influx-store status', () => {
+    const stats = (s: Partial<WriterStats> = {}): WriterStats => ({
+        queued: 0,
+        written: 0,
+        spooled: 0,
+        failed: 0,
+        refused: 0,
+        state: 'ok',
+        ...s,
+    });
+    const none = { invalidPoints: 0, droppedFields: 0, lostValues: 0, refusing: false };
+
+    test('all written: green, the counters; failed counts the points InfluxDB rejected and those no message could make', () => {
+        assert.deepEqual(storeStatus(stats({ queued: 3, written: 1200, failed: 1 }), { ...none, invalidPoints: 2 }, t), {
+            fill: 'green',
+            shape: 'dot',
+            text: 'influx-store.status.counters {"queued":3,"written":1200,"spooled":0,"failed":3}',
+        });
+    });
+
+    test('refused, dropped and lost are shown only when there are any', () => {
+        const text = storeStatus(stats({ refused: 4 }), { ...none, droppedFields: 5, lostValues: 6 }, t).text;
+        assert.ok(
+            String(text).endsWith(
+                'influx-store.status.refused {"refused":4}influx-store.status.dropped {"dropped":5}influx-store.status.lost {"lost":6}',
+            ),
+            text,
+        );
+    });
+
+    test('the colour: a full spool or a configuration InfluxDB refuses is red, points waiting in the spool yellow', () => {
+        assert.equal(storeStatus(stats(), { ...none, refusing: true }, t).text?.startsWith('influx-store.status.spoolFull · '), true);
+        assert.deepEqual(storeStatus(stats({ state: 'misconfigured' }), none, t).fill, 'red');
+        assert.deepEqual(storeStatus(stats({ state: 'retrying' }), none, t), {
+            fill: 'yellow',
+            shape: 'ring',
+            text: storeStatus(stats(), none, t).text,
+        });
+        assert.equal(storeStatus(stats({ spooled: 10 }), none, t).fill, 'yellow');
     });
 });
