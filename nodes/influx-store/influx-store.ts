@@ -13,12 +13,9 @@ import {
     type DrainedSpool,
     type LostValue,
     type RejectedLine,
-    type SpoolCause,
-    type WriteProblem,
     type WrittenBatch,
 } from '../../lib/store/influx-writer';
 import { Spool, SpoolFullError } from '../../lib/store/spool';
-import type { TlsProblem } from '../../lib/store/tls-problems';
 import type { InfluxServer } from '../influx-server/config';
 import { refuseToRun, settingsOrRefuse } from '../shared/bad-config';
 import { ConfigError } from '../shared/config-error';
@@ -27,24 +24,14 @@ import { RateLimitedErrors } from '../shared/rate-limited-errors';
 import { TrailingThrottle } from '../shared/status-throttle';
 import { userDirPath } from '../shared/user-dir';
 import { INFLUX_STORE_LIMITS, parseInfluxStore, type InfluxStoreProperties } from './config';
-import { MessagePoints } from './message-points';
+import { MessagePoints, messagePropertyReader, type MessagePropertyReader } from './message-points';
+import { describeCause, describeProblem } from './problems';
 import { storeStatus } from './status';
 
 type InfluxStoreDef = NodeDef & InfluxStoreProperties;
 
 /** A field losing values is reported at most this often (each report counts the values lost meanwhile). */
 const LOST_VALUE_REPORT_EVERY_MS = 60_000;
-
-/** What the user can change for each TLS problem, and for the HTTP answers that need the user. */
-const TLS_ADVICE_KEYS: Record<TlsProblem, string> = {
-    'untrusted certificate': 'influx-store.advice.untrustedCertificate',
-    'not tls': 'influx-store.advice.notTls',
-    'tls expected': 'influx-store.advice.tlsExpected',
-};
-const STATUS_ADVICE_KEYS: Record<number, string> = {
-    403: 'influx-store.advice.forbidden',
-    404: 'influx-store.advice.notFound',
-};
 
 /** The locale key of each reason a field is left out of a point, but a type conflict (a lost value, reported on its own). */
 const LEFT_OUT_KEYS: Record<Exclude<LeftOut['reason'], 'type'>, string> = {
@@ -60,13 +47,22 @@ export = function (RED: NodeAPI) {
         RED.nodes.createNode(this, def);
         const node = this;
 
+        /** A reader of the message property `expression` (the node's property `property`): a ConfigError when it is not one. */
+        function readerOf(expression: string, property: string): MessagePropertyReader {
+            try {
+                return messagePropertyReader(expression, (path) => RED.util.normalisePropertyExpression(path));
+            } catch {
+                throw new ConfigError('influx-store.errors.property', property, expression);
+            }
+        }
+
         const configured = settingsOrRefuse(RED, node, def, (config) => {
             const settings = parseInfluxStore(config);
             return {
                 server: configNodeOf<InfluxServer>(RED, 'influx-store', 'server', config.server, 'influx-server'),
                 settings,
-                readFields: propertyReader(settings.fieldsProperty, 'fieldsProperty'),
-                readTags: propertyReader(settings.tagsProperty, 'tagsProperty'),
+                readFields: readerOf(settings.fieldsProperty, 'fieldsProperty'),
+                readTags: readerOf(settings.tagsProperty, 'tagsProperty'),
             };
         });
         if (configured === undefined) return;
@@ -155,7 +151,9 @@ export = function (RED: NodeAPI) {
         writer.on('spooled', (batch) => {
             // Once per outage: the batches that follow it are in the same spool for the same reason.
             if (spool.batches === 1)
-                node.warn(RED._('influx-store.log.spooling', { points: batch.points, reason: describeCause(batch.cause), dir: spoolDir }));
+                node.warn(
+                    RED._('influx-store.log.spooling', { points: batch.points, reason: describeCause(batch.cause, RED._), dir: spoolDir }),
+                );
         });
         writer.on('rejected', (rejected: RejectedLine) => {
             const message: NodeMessage = { payload: rejected.line, statusCode: rejected.status, influxError: rejected.message };
@@ -169,13 +167,13 @@ export = function (RED: NodeAPI) {
             if (err instanceof SpoolFullError) refusing = true;
             const text =
                 err instanceof InfluxWriteError
-                    ? RED._('influx-store.errors.misconfigured', { problem: describeProblem(err.problem) })
+                    ? RED._('influx-store.errors.misconfigured', { problem: describeProblem(err.problem, RED._) })
                     : err.message;
             // No input message caused it: a Catch node gets one saying where the store stands.
             const { problem, ...stats } = writer.stats;
             const message: NodeMessage = {
                 topic: 'influx-store',
-                payload: problem === undefined ? stats : { ...stats, lastError: describeProblem(problem) },
+                payload: problem === undefined ? stats : { ...stats, lastError: describeProblem(problem, RED._) },
                 influxError: text,
             };
             node.error(text, message);
@@ -257,32 +255,6 @@ export = function (RED: NodeAPI) {
             done(new Error(RED._(key, { count: unstored.failures.length, total: unstored.points, reason })));
         });
 
-        /** A problem of the writer in the user's language: what happened, and what to change when the user can. */
-        function describeProblem(problem: WriteProblem): string {
-            const values = { server: problem.server, status: problem.status, detail: problem.detail };
-            const what = RED._(problem.status === 0 ? 'influx-store.problem.unreachable' : 'influx-store.problem.answered', values);
-            const adviceKey =
-                problem.tls !== undefined
-                    ? TLS_ADVICE_KEYS[problem.tls]
-                    : problem.status === 401
-                      ? problem.credentials
-                          ? 'influx-store.advice.wrongCredentials'
-                          : 'influx-store.advice.noCredentials'
-                      : STATUS_ADVICE_KEYS[problem.status];
-            return adviceKey === undefined ? what : RED._('influx-store.problem.withAdvice', { problem: what, advice: RED._(adviceKey) });
-        }
-
-        function describeCause(cause: SpoolCause): string {
-            switch (cause.kind) {
-                case 'unavailable':
-                    return RED._('influx-store.spooled.unavailable', { problem: describeProblem(cause.problem) });
-                case 'misconfigured':
-                    return describeProblem(cause.problem);
-                default:
-                    return RED._(`influx-store.spooled.${cause.kind}`);
-            }
-        }
-
         node.on('close', (removed: boolean, done: () => void) => {
             closing = true;
             status.cancel();
@@ -296,27 +268,6 @@ export = function (RED: NodeAPI) {
                 .catch((err: Error) => node.error(RED._('influx-store.errors.close', { error: err.message })))
                 .finally(done);
         });
-
-        function propertyReader(expression: string, property: string): (msg: Record<string, unknown>) => unknown {
-            let segments: (string | number)[];
-            try {
-                segments = RED.util.normalisePropertyExpression(expression);
-            } catch {
-                throw new ConfigError('influx-store.errors.property', property, expression);
-            }
-            if (segments.length === 1) {
-                const key = segments[0];
-                return (msg) => msg[key];
-            }
-            return (msg) => {
-                let value: unknown = msg;
-                for (const segment of segments) {
-                    if (typeof value !== 'object' || value === null) return undefined;
-                    value = (value as Record<string | number, unknown>)[segment];
-                }
-                return value;
-            };
-        }
     }
 
     RED.nodes.registerType('influx-store', InfluxStoreNode, {

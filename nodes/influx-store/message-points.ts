@@ -14,12 +14,37 @@
  */
 import type { Point } from '../../lib/store/line-protocol';
 
+/** Reads one message property (msg.payload, msg.data.fields…). */
+export type MessagePropertyReader = (msg: Record<string, unknown>) => unknown;
+
+/**
+ * A reader of the message property `expression`, parsed once by `parsePath` (the runtime's
+ * RED.util.normalisePropertyExpression, which throws on a bad expression). It reads as the runtime's
+ * getMessageProperty does, without its per-message parsing (this runs for every message), and gives
+ * undefined where that throws for a missing parent: the message then has no fields, its own error.
+ */
+export function messagePropertyReader(expression: string, parsePath: (path: string) => (string | number)[]): MessagePropertyReader {
+    const segments = parsePath(expression);
+    if (segments.length === 1) {
+        const key = segments[0];
+        return (msg) => msg[key];
+    }
+    return (msg) => {
+        let value: unknown = msg;
+        for (const segment of segments) {
+            if (typeof value !== 'object' || value === null) return undefined;
+            value = (value as Record<string | number, unknown>)[segment];
+        }
+        return value;
+    };
+}
+
 export interface MessagePointsOptions {
     /** The node's measurement; may be empty when every message names its own. */
     measurement: string;
     topicTag: string;
-    readFields: (msg: Record<string, unknown>) => unknown;
-    readTags: (msg: Record<string, unknown>) => unknown;
+    readFields: MessagePropertyReader;
+    readTags: MessagePropertyReader;
     /** Milliseconds since the epoch, for messages without a time; Date.now by default. */
     clock?: () => number;
 }

@@ -6,8 +6,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { MessagePoints, type MessagePointsOptions } from '../../nodes/influx-store/message-points';
+import { MessagePoints, messagePropertyReader, type MessagePointsOptions } from '../../nodes/influx-store/message-points';
 import type { Point } from '../../lib/store/line-protocol';
+import { util as nodeRedUtil } from '@node-red/util';
 
 /** The clock's first reading; the n-th call returns ARRIVAL + n - 1. */
 const ARRIVAL = 1_717_236_000_000;
@@ -533,4 +534,25 @@ test("read returns the number of elements: 1 for a message that is not an array,
     assert.equal(h.read({ payload: null }).count, 1);
     assert.equal(h.read({ payload: [{ payload: 1 }, 2, { payload: 3 }], timestamp: 0 }).count, 3);
     assert.deepEqual(h.read({ payload: [] }), { events: [], count: 0 });
+});
+
+test("messagePropertyReader reads what the runtime's getMessageProperty reads; undefined where that throws", () => {
+    const msg = { payload: { PAPP: 1200 }, data: { fields: { v: 1 }, list: [{ x: 'a' }, { x: 'b' }], 'with space': { d: true } }, zero: 0 };
+    const read = (expression: string) => messagePropertyReader(expression, (path) => nodeRedUtil.normalisePropertyExpression(path))(msg);
+    for (const expression of [
+        'payload',
+        'payload.PAPP',
+        'data.fields',
+        'data.list[1].x',
+        'data["with space"].d',
+        'zero',
+        'missing',
+        'zero.deeper',
+    ]) {
+        assert.deepEqual(read(expression), nodeRedUtil.getMessageProperty(msg, expression), expression);
+    }
+    // The runtime throws on a missing parent; the store finds no fields there, a catchable error of the message.
+    assert.throws(() => nodeRedUtil.getMessageProperty(msg, 'missing.deeper') as unknown);
+    assert.equal(read('missing.deeper'), undefined);
+    assert.throws(() => messagePropertyReader('payload[', (path) => nodeRedUtil.normalisePropertyExpression(path)));
 });

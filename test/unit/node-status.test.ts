@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import { readingStatus } from '../../nodes/teleinfo-in/status';
 import { forecastStatus } from '../../nodes/holt-winters/status';
 import { storeStatus } from '../../nodes/influx-store/status';
-import type { WriterStats } from '../../lib/store/influx-writer';
+import { describeCause, describeProblem } from '../../nodes/influx-store/problems';
+import type { WriteProblem, WriterStats } from '../../lib/store/influx-writer';
 import type { TicCounters } from '../../lib/teleinfo/decoder';
 
 const t = (key: string, params?: Record<string, string | number>) => (params === undefined ? key : `${key} ${JSON.stringify(params)}`);
@@ -107,5 +108,48 @@ describe('influx-store status', () => {
             text: storeStatus(stats(), none, t).text,
         });
         assert.equal(storeStatus(stats({ spooled: 10 }), none, t).fill, 'yellow');
+    });
+});
+
+describe('influx-store problems, in words', () => {
+    const problem = (p: Partial<WriteProblem>): WriteProblem => ({
+        server: 'InfluxDB h:8086/energy',
+        status: 0,
+        detail: 'connect ECONNREFUSED',
+        credentials: false,
+        ...p,
+    });
+    // Shows only the advice a problem comes with.
+    const adviceOnly = (key: string, params?: Record<string, string | number>) =>
+        params?.advice === undefined ? key : `advice ${params.advice}`;
+    const shown = (p: WriteProblem) => describeProblem(p, adviceOnly);
+    const advice = (key: string) => `advice ${key}`;
+
+    test('no answer: unreachable, no advice', () => {
+        assert.equal(
+            describeProblem(problem({}), t),
+            'influx-store.problem.unreachable {"server":"InfluxDB h:8086/energy","status":0,"detail":"connect ECONNREFUSED"}',
+        );
+    });
+
+    test('the advice follows the cause: credentials missing or wrong, rights, database, TLS', () => {
+        assert.equal(shown(problem({ status: 401 })), advice('influx-store.advice.noCredentials'));
+        assert.equal(shown(problem({ status: 401, credentials: true })), advice('influx-store.advice.wrongCredentials'));
+        assert.equal(shown(problem({ status: 403 })), advice('influx-store.advice.forbidden'));
+        assert.equal(shown(problem({ status: 404 })), advice('influx-store.advice.notFound'));
+        assert.equal(shown(problem({ tls: 'untrusted certificate' })), advice('influx-store.advice.untrustedCertificate'));
+        assert.ok(describeProblem(problem({ status: 500, detail: 'boom' }), t).startsWith('influx-store.problem.answered '));
+    });
+
+    test('why points were spooled', () => {
+        assert.ok(
+            describeCause({ kind: 'unavailable', problem: problem({}) }, t).startsWith(
+                'influx-store.spooled.unavailable {"problem":"influx-store.problem.unreachable',
+            ),
+        );
+        assert.ok(
+            describeCause({ kind: 'misconfigured', problem: problem({ status: 403 }) }, t).startsWith('influx-store.problem.withAdvice'),
+        );
+        assert.equal(describeCause({ kind: 'behind' }, t), 'influx-store.spooled.behind');
     });
 });
