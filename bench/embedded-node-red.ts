@@ -24,7 +24,8 @@ export interface RuntimeNodes {
 export const runtimeNodes = RED.nodes as RuntimeNodes;
 export { RED };
 // RED.version is typed as a string but is the runtime's version() function in 4.1.
-export const NODE_RED_VERSION = (JSON.parse(fs.readFileSync(require.resolve('node-red/package.json'), 'utf8')) as { version: string }).version;
+export const NODE_RED_VERSION = (JSON.parse(fs.readFileSync(require.resolve('node-red/package.json'), 'utf8')) as { version: string })
+    .version;
 
 export interface EmbeddedRuntimeOptions {
     userDir: string;
@@ -55,5 +56,6 @@ export async function startEmbeddedNodeRed(options: EmbeddedRuntimeOptions): Pro
     const flowsStarted = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
     await RED.start();
     await flowsStarted;
-    for (const id of options.expect) assert.ok(runtimeNodes.getNode(id), `node ${id} started (is dist/ built? are the dev dependencies installed?)`);
+    for (const id of options.expect)
+        assert.ok(runtimeNodes.getNode(id), `node ${id} started (is dist/ built? are the dev dependencies installed?)`);
 }

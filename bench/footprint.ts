@@ -63,7 +63,9 @@ function childProcesses(): Map<number, string> {
 function sample(demo: Demo, seconds: number): Sample {
     const nodeRedMB = residentMB(demo.nodeRed.pid);
     if (nodeRedMB === undefined) {
-        throw new Error(`Node-RED (pid ${demo.nodeRed.pid}) has exited\n--- Node-RED output (tail) ---\n${demo.nodeRed.logs().slice(-4000).trim()}`);
+        throw new Error(
+            `Node-RED (pid ${demo.nodeRed.pid}) has exited\n--- Node-RED output (tail) ---\n${demo.nodeRed.logs().slice(-4000).trim()}`,
+        );
     }
     let influxdMB = 0;
     let simulatorsMB = residentMB(process.pid) ?? 0;
@@ -76,7 +78,9 @@ function sample(demo: Demo, seconds: number): Sample {
 
 function printSample(s: Sample): void {
     const clock = `${Math.floor(s.seconds / 60)}:${String(s.seconds % 60).padStart(2, '0')}`;
-    console.log(`${clock.padStart(6)}  node-red ${s.nodeRedMB.toFixed(1).padStart(6)} MB   influxd ${s.influxdMB.toFixed(1).padStart(6)} MB   simulators ${s.simulatorsMB.toFixed(1).padStart(6)} MB`);
+    console.log(
+        `${clock.padStart(6)}  node-red ${s.nodeRedMB.toFixed(1).padStart(6)} MB   influxd ${s.influxdMB.toFixed(1).padStart(6)} MB   simulators ${s.simulatorsMB.toFixed(1).padStart(6)} MB`,
+    );
 }
 
 async function main(): Promise<number> {
@@ -88,14 +92,16 @@ async function main(): Promise<number> {
     };
     // An interrupted run still stops influxd, socat and Node-RED.
     const onSignal = () => {
-        stopDemo().finally(() => process.exit(130));
+        void stopDemo().finally(() => process.exit(130));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
 
     const samples: Sample[] = [];
     try {
-        console.log(`demo on ${demo.editorUrl} (Node-RED pid ${demo.nodeRed.pid}), ${MINUTES} min at speedup ${SPEEDUP}, node ${process.version}`);
+        console.log(
+            `demo on ${demo.editorUrl} (Node-RED pid ${demo.nodeRed.pid}), ${MINUTES} min at speedup ${SPEEDUP}, node ${process.version}`,
+        );
         const startedAt = Date.now();
         const durationMs = MINUTES * 60_000;
         for (let dueMs = 0; ; dueMs = Math.min(dueMs + SAMPLE_EVERY_MS, durationMs)) {
@@ -114,17 +120,26 @@ async function main(): Promise<number> {
     const final = samples[samples.length - 1];
     const peakMB = Math.max(...samples.map((s) => s.nodeRedMB));
     const met = final.nodeRedMB < TARGET_MB;
-    console.log(`node-red VmRSS ${final.nodeRedMB.toFixed(1)} MB after ${MINUTES} min (peak ${peakMB.toFixed(1)} MB), target < ${TARGET_MB} MB: ${met ? 'met' : 'NOT met'}`);
-    console.log(JSON.stringify({
-        bench: 'footprint',
-        node: process.version,
-        minutes: MINUTES,
-        speedup: SPEEDUP,
-        samples: samples.map((s) => ({ seconds: s.seconds, nodeRedMB: round1(s.nodeRedMB), influxdMB: round1(s.influxdMB), simulatorsMB: round1(s.simulatorsMB) })),
-        nodeRedMB: round1(final.nodeRedMB),
-        peakMB: round1(peakMB),
-        target: { mb: TARGET_MB, met },
-    }));
+    console.log(
+        `node-red VmRSS ${final.nodeRedMB.toFixed(1)} MB after ${MINUTES} min (peak ${peakMB.toFixed(1)} MB), target < ${TARGET_MB} MB: ${met ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+        JSON.stringify({
+            bench: 'footprint',
+            node: process.version,
+            minutes: MINUTES,
+            speedup: SPEEDUP,
+            samples: samples.map((s) => ({
+                seconds: s.seconds,
+                nodeRedMB: round1(s.nodeRedMB),
+                influxdMB: round1(s.influxdMB),
+                simulatorsMB: round1(s.simulatorsMB),
+            })),
+            nodeRedMB: round1(final.nodeRedMB),
+            peakMB: round1(peakMB),
+            target: { mb: TARGET_MB, met },
+        }),
+    );
     return met ? 0 : 1;
 }
 
@@ -132,7 +147,10 @@ function round1(x: number): number {
     return Math.round(x * 10) / 10;
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-    console.error(`footprint failed: ${err.message}`);
-    process.exit(2);
-});
+main().then(
+    (code) => process.exit(code),
+    (err: Error) => {
+        console.error(`footprint failed: ${err.message}`);
+        process.exit(2);
+    },
+);

@@ -50,9 +50,12 @@ function consumptionYear(): string[] {
     for (let minute = 0; minute < SAMPLES; minute++) {
         const hour = (minute % SEASON) / 60;
         const day = minute / SEASON;
-        const winter = 1 + 0.4 * Math.cos(2 * Math.PI * day / 365);
-        const daily = 280 + 120 * (hour > 7 && hour < 23 ? 1 : 0)
-            + 700 * Math.exp(-((hour - 7.5) ** 2) / 0.5) + 1400 * Math.exp(-((hour - 19.5) ** 2) / 2);
+        const winter = 1 + 0.4 * Math.cos((2 * Math.PI * day) / 365);
+        const daily =
+            280 +
+            120 * (hour > 7 && hour < 23 ? 1 : 0) +
+            700 * Math.exp(-((hour - 7.5) ** 2) / 0.5) +
+            1400 * Math.exp(-((hour - 19.5) ** 2) / 2);
         if (burstMinutesLeft === 0 && random() < 0.002) {
             // A kettle, an oven, a washing machine's heater: a few minutes at 1–2.5 kW.
             burstWatts = 1000 + 1500 * random();
@@ -65,12 +68,25 @@ function consumptionYear(): string[] {
     return values;
 }
 
-
-interface CoreTally { seconds: number; predicted: number; failures: number }
+interface CoreTally {
+    seconds: number;
+    predicted: number;
+    failures: number;
+}
 
 function runCore(values: Float64Array, compat: HoltWintersCompat, reusePoint: boolean): CoreTally {
     const model = new HoltWinters({ seasonLength: SEASON, compat });
-    const reused: HoltWintersPoint = { prediction: NaN, deviation: NaN, upper: NaN, lower: NaN, seasonal: NaN, intercept: NaN, slope: NaN, violation: false, failure: false };
+    const reused: HoltWintersPoint = {
+        prediction: NaN,
+        deviation: NaN,
+        upper: NaN,
+        lower: NaN,
+        seasonal: NaN,
+        intercept: NaN,
+        slope: NaN,
+        violation: false,
+        failure: false,
+    };
     let predicted = 0;
     let failures = 0;
     const start = performance.now();
@@ -125,8 +141,10 @@ class RrdtoolPipe {
 async function runRrdtool(updateCommands: string[], file: string): Promise<number> {
     fs.rmSync(file, { force: true });
     const pipe = new RrdtoolPipe();
-    await pipe.run([`create ${file} --start ${FIRST_TIMESTAMP - STEP_S} --step ${STEP_S} DS:v:GAUGE:${2 * STEP_S}:U:U `
-        + `RRA:AVERAGE:0.5:1:${SAMPLES} RRA:HWPREDICT:${SAMPLES}:0.1:0.0035:${SEASON}\n`]);
+    await pipe.run([
+        `create ${file} --start ${FIRST_TIMESTAMP - STEP_S} --step ${STEP_S} DS:v:GAUGE:${2 * STEP_S}:U:U ` +
+            `RRA:AVERAGE:0.5:1:${SAMPLES} RRA:HWPREDICT:${SAMPLES}:0.1:0.0035:${SEASON}\n`,
+    ]);
     const start = performance.now();
     await pipe.run(updateCommands);
     const seconds = (performance.now() - start) / 1000;
@@ -154,7 +172,9 @@ async function main(): Promise<void> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'holt-winters-bench-'));
     const file = path.join(workDir, 'year.rrd');
     const commands = updateCommands(texts, file);
-    console.log(`series: ${SAMPLES} samples (one year at ${STEP_S} s), season ${SEASON}, ${ROUNDS} rounds, node ${process.version}, rrdtool ${rrdtoolVersion} pipe in batches of ${BATCH}`);
+    console.log(
+        `series: ${SAMPLES} samples (one year at ${STEP_S} s), season ${SEASON}, ${ROUNDS} rounds, node ${process.version}, rrdtool ${rrdtoolVersion} pipe in batches of ${BATCH}`,
+    );
 
     const coreVariants = {
         'core clean': () => runCore(values, 'clean', true),
@@ -168,7 +188,10 @@ async function main(): Promise<void> {
         assert.equal(warmUp.predicted, SAMPLES - SEASON, `${name}: every sample after the first season predicted`);
         assert.ok(warmUp.failures > 0, `${name}: the bursts raise failures`);
     }
-    const seconds = Object.fromEntries([...names, 'rrdtool pipe'].map((n) => [n, [] as number[]])) as Record<CoreVariant | 'rrdtool pipe', number[]>;
+    const seconds = Object.fromEntries([...names, 'rrdtool pipe'].map((n) => [n, [] as number[]])) as Record<
+        CoreVariant | 'rrdtool pipe',
+        number[]
+    >;
     try {
         for (let round = 0; round < ROUNDS; round++) {
             for (const name of names) seconds[name].push(coreVariants[name]().seconds);
@@ -181,27 +204,36 @@ async function main(): Promise<void> {
     const rate = (s: number) => SAMPLES / s;
     // Ratios within each round, whose variants ran back to back, cancel most drift in the machine's speed.
     const ratioToRrdtool = (name: CoreVariant) => median(seconds[name].map((s, round) => seconds['rrdtool pipe'][round] / s));
-    const figures = Object.fromEntries(Object.entries(seconds).map(([name, runs]) => [name, {
-        updatesPerSecond: Math.round(rate(median(runs))),
-        seconds: round3(median(runs)),
-        ...(name === 'rrdtool pipe' ? {} : { ratioToRrdtool: round1(ratioToRrdtool(name as CoreVariant)) }),
-    }]));
+    const figures = Object.fromEntries(
+        Object.entries(seconds).map(([name, runs]) => [
+            name,
+            {
+                updatesPerSecond: Math.round(rate(median(runs))),
+                seconds: round3(median(runs)),
+                ...(name === 'rrdtool pipe' ? {} : { ratioToRrdtool: round1(ratioToRrdtool(name as CoreVariant)) }),
+            },
+        ]),
+    );
     for (const [name, f] of Object.entries(figures)) {
         const versus = f.ratioToRrdtool === undefined ? '' : `  ${f.ratioToRrdtool.toFixed(1)}x rrdtool`;
-        console.log(`${name.padEnd(22)} ${(f.updatesPerSecond / 1e6).toFixed(2).padStart(6)} M updates/s  (${(f.seconds * 1000).toFixed(0)} ms)${versus}`);
+        console.log(
+            `${name.padEnd(22)} ${(f.updatesPerSecond / 1e6).toFixed(2).padStart(6)} M updates/s  (${(f.seconds * 1000).toFixed(0)} ms)${versus}`,
+        );
     }
     const worstCoreRatio = Math.min(ratioToRrdtool('core clean'), ratioToRrdtool('core rrdtool'));
-    console.log(JSON.stringify({
-        bench: 'holt-winters',
-        node: process.version,
-        rrdtool: rrdtoolVersion,
-        samples: SAMPLES,
-        season: SEASON,
-        batch: BATCH,
-        rounds: ROUNDS,
-        ...figures,
-        target: { ratioToRrdtool: TARGET_RATIO, met: worstCoreRatio >= TARGET_RATIO },
-    }));
+    console.log(
+        JSON.stringify({
+            bench: 'holt-winters',
+            node: process.version,
+            rrdtool: rrdtoolVersion,
+            samples: SAMPLES,
+            season: SEASON,
+            batch: BATCH,
+            rounds: ROUNDS,
+            ...figures,
+            target: { ratioToRrdtool: TARGET_RATIO, met: worstCoreRatio >= TARGET_RATIO },
+        }),
+    );
 }
 
 function round1(x: number): number {

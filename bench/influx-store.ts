@@ -12,8 +12,8 @@
  * node-red-contrib-influxdb 0.7.0 from node_modules. bench-source and bench-count are node types
  * this file registers: the bench calls a source's send() and Node-RED delivers the messages along
  * its wire, as it delivers any node's output. Every variant writes the same points (measurement
- * `bench`, tag meter=bench, integer fields power, index and seq, one millisecond apart) into a
- * database of its own, and its rate only counts once every point is in InfluxDB (checked by count):
+ * `bench`, tag meter=bench, integer fields power, index and seq, one millisecond apart: the store's
+ * default numbers with these three as its integer fields) into a database of its own, and its rate only counts once every point is in InfluxDB (checked by count):
  *
  *   do-nothing      one-point messages to bench-count, which calls done(): what the runtime itself
  *                   delivers, messages per second; sent BURST messages per event-loop turn
@@ -57,6 +57,8 @@ const BATCH_POINTS = 5000;
 /** One-point messages sent before the event loop turns (the teleinfo bench's bursts of ~1,000 frames). */
 const BURST = 1000;
 const BATCH_WINDOW = 4;
+/** The store's integer fields: every field of the bench's points. */
+const INTEGER_FIELDS = 'power, index, seq';
 const OUT_WINDOW = 16;
 /** The issue's targets. */
 const TARGET = { storeToDoNothing: 0.8, storeToDoNothingFunction: 0.8, storeToInfluxdbOut: 10, arraysToRaw: 0.6 };
@@ -101,7 +103,16 @@ function line(i: number): string {
 function benchFlow(influxPort: number): unknown[] {
     const tab = 'bench-flow';
     const server = (id: string, database: string) => ({ id, type: 'influx-server', host: '127.0.0.1', port: influxPort, database });
-    const contribServer = (id: string, database: string) => ({ id, type: 'influxdb', hostname: '127.0.0.1', port: influxPort, database, name: '', usetls: false, influxdbVersion: '1.x' });
+    const contribServer = (id: string, database: string) => ({
+        id,
+        type: 'influxdb',
+        hostname: '127.0.0.1',
+        port: influxPort,
+        database,
+        name: '',
+        usetls: false,
+        influxdbVersion: '1.x',
+    });
     return [
         { id: tab, type: 'tab', label: 'influx-store bench' },
         server('server-store', 'bench_store'),
@@ -113,13 +124,50 @@ function benchFlow(influxPort: number): unknown[] {
         { id: 'source-function', type: 'bench-source', z: tab, wires: [['do-nothing-function']] },
         { id: 'do-nothing-function', type: 'function', z: tab, func: 'return null;', outputs: 1, wires: [[]] },
         { id: 'source-store', type: 'bench-source', z: tab, wires: [['store']] },
-        { id: 'store', type: 'influx-store', z: tab, server: 'server-store', measurement: 'bench', batchSize: BATCH_POINTS, flushInterval: 1, wires: [] },
+        {
+            id: 'store',
+            type: 'influx-store',
+            z: tab,
+            server: 'server-store',
+            measurement: 'bench',
+            integerFields: INTEGER_FIELDS,
+            batchSize: BATCH_POINTS,
+            flushInterval: 1,
+            wires: [],
+        },
         { id: 'source-arrays', type: 'bench-source', z: tab, wires: [['store-arrays']] },
-        { id: 'store-arrays', type: 'influx-store', z: tab, server: 'server-arrays', measurement: 'bench', batchSize: BATCH_POINTS, flushInterval: 1, wires: [] },
+        {
+            id: 'store-arrays',
+            type: 'influx-store',
+            z: tab,
+            server: 'server-arrays',
+            measurement: 'bench',
+            integerFields: INTEGER_FIELDS,
+            batchSize: BATCH_POINTS,
+            flushInterval: 1,
+            wires: [],
+        },
         { id: 'source-batch', type: 'bench-source', z: tab, wires: [['influxdb-batch']] },
-        { id: 'influxdb-batch', type: 'influxdb batch', z: tab, influxdb: 'contrib-batch', precision: 'ms', retentionPolicy: '', wires: [] },
+        {
+            id: 'influxdb-batch',
+            type: 'influxdb batch',
+            z: tab,
+            influxdb: 'contrib-batch',
+            precision: 'ms',
+            retentionPolicy: '',
+            wires: [],
+        },
         { id: 'source-out', type: 'bench-source', z: tab, wires: [['influxdb-out']] },
-        { id: 'influxdb-out', type: 'influxdb out', z: tab, influxdb: 'contrib-out', measurement: 'bench', precision: 'ms', retentionPolicy: '', wires: [] },
+        {
+            id: 'influxdb-out',
+            type: 'influxdb out',
+            z: tab,
+            influxdb: 'contrib-out',
+            measurement: 'bench',
+            precision: 'ms',
+            retentionPolicy: '',
+            wires: [],
+        },
     ];
 }
 
@@ -133,7 +181,11 @@ async function startRuntime(userDir: string, influxPort: number): Promise<void> 
 }
 
 /** Sends the messages from a source node, `burst` per event-loop turn, or with at most `window` not yet done by `target`. */
-async function feed(sourceId: string, messages: NodeMessage[], pace: { burst: number } | { window: number; target: string }): Promise<void> {
+async function feed(
+    sourceId: string,
+    messages: NodeMessage[],
+    pace: { burst: number } | { window: number; target: string },
+): Promise<void> {
     const source = runtimeNodes.getNode(sourceId)!;
     if ('burst' in pace) {
         for (let i = 0; i < messages.length; i++) {
@@ -235,7 +287,10 @@ function storePerMessage(url: string): Measure {
 function storeArrays(url: string): Measure {
     const messages: NodeMessage[] = [];
     for (let first = 0; first < POINTS; first += BATCH_POINTS) {
-        messages.push({ topic: 'bench', payload: Array.from({ length: BATCH_POINTS }, (_, k) => ({ fields: fields(first + k), timestamp: FIRST_TIME + first + k })) });
+        messages.push({
+            topic: 'bench',
+            payload: Array.from({ length: BATCH_POINTS }, (_, k) => ({ fields: fields(first + k), timestamp: FIRST_TIME + first + k })),
+        });
     }
     return async () => {
         const start = performance.now();
@@ -248,16 +303,21 @@ function storeArrays(url: string): Measure {
 function rawPosts(influxd: Influxd): Measure {
     // Bytes, as influx-store sends them, made before the measure starts: what this process spends then is the sending alone.
     const batches: Buffer[] = [];
-    for (let first = 0; first < POINTS; first += BATCH_POINTS) batches.push(Buffer.from(Array.from({ length: BATCH_POINTS }, (_, k) => line(first + k)).join('\n')));
+    for (let first = 0; first < POINTS; first += BATCH_POINTS)
+        batches.push(Buffer.from(Array.from({ length: BATCH_POINTS }, (_, k) => line(first + k)).join('\n')));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const post = (body: Buffer) => new Promise<void>((resolve, reject) => {
-        const req = http.request({ host: influxd.host, port: influxd.port, method: 'POST', path: '/write?db=bench_raw&precision=ms', agent }, (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(`raw POST answered ${res.statusCode}`))));
+    const post = (body: Buffer) =>
+        new Promise<void>((resolve, reject) => {
+            const req = http.request(
+                { host: influxd.host, port: influxd.port, method: 'POST', path: '/write?db=bench_raw&precision=ms', agent },
+                (res) => {
+                    res.resume();
+                    res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(`raw POST answered ${res.statusCode}`))));
+                },
+            );
+            req.on('error', reject);
+            req.end(body);
         });
-        req.on('error', reject);
-        req.end(body);
-    });
     return async () => {
         try {
             const start = performance.now();
@@ -274,11 +334,24 @@ function clientWritePoints(influxd: Influxd): Measure {
         host: influxd.host,
         port: influxd.port,
         database: 'bench_client',
-        schema: [{ measurement: 'bench', fields: { power: FieldType.INTEGER, index: FieldType.INTEGER, seq: FieldType.INTEGER }, tags: ['meter'] }],
+        schema: [
+            {
+                measurement: 'bench',
+                fields: { power: FieldType.INTEGER, index: FieldType.INTEGER, seq: FieldType.INTEGER },
+                tags: ['meter'],
+            },
+        ],
     });
     const batches: IPoint[][] = [];
     for (let first = 0; first < POINTS; first += BATCH_POINTS) {
-        batches.push(Array.from({ length: BATCH_POINTS }, (_, k) => ({ measurement: 'bench', tags: { meter: 'bench' }, fields: fields(first + k), timestamp: FIRST_TIME + first + k })));
+        batches.push(
+            Array.from({ length: BATCH_POINTS }, (_, k) => ({
+                measurement: 'bench',
+                tags: { meter: 'bench' },
+                fields: fields(first + k),
+                timestamp: FIRST_TIME + first + k,
+            })),
+        );
     }
     return async () => {
         const start = performance.now();
@@ -290,7 +363,14 @@ function clientWritePoints(influxd: Influxd): Measure {
 function influxdbBatch(): Measure {
     const messages: NodeMessage[] = [];
     for (let first = 0; first < POINTS; first += BATCH_POINTS) {
-        messages.push({ payload: Array.from({ length: BATCH_POINTS }, (_, k) => ({ measurement: 'bench', tags: { meter: 'bench' }, fields: fields(first + k), timestamp: FIRST_TIME + first + k })) });
+        messages.push({
+            payload: Array.from({ length: BATCH_POINTS }, (_, k) => ({
+                measurement: 'bench',
+                tags: { meter: 'bench' },
+                fields: fields(first + k),
+                timestamp: FIRST_TIME + first + k,
+            })),
+        });
     }
     return async () => {
         const start = performance.now();
@@ -332,8 +412,10 @@ async function main(): Promise<void> {
         await startRuntime(userDir, influxd.port);
         runtimeStarted = true;
         const influxVersion = (await fetch(`${url}/ping`)).headers.get('x-influxdb-version');
-        console.log(`influxd ${influxVersion}, Node-RED ${NODE_RED_VERSION}, node ${process.version}, ${os.cpus().length} cores; ${ROUNDS} rounds: `
-            + `${MESSAGES} one-point messages, ${POINTS} points in ${BATCH_POINTS}-point batches, ${OUT_MESSAGES} messages to influxdb out`);
+        console.log(
+            `influxd ${influxVersion}, Node-RED ${NODE_RED_VERSION}, node ${process.version}, ${os.cpus().length} cores; ${ROUNDS} rounds: ` +
+                `${MESSAGES} one-point messages, ${POINTS} points in ${BATCH_POINTS}-point batches, ${OUT_MESSAGES} messages to influxdb out`,
+        );
 
         const variants: [Variant, string | undefined, () => Measure][] = [
             ['doNothing', undefined, doNothing],
@@ -345,11 +427,15 @@ async function main(): Promise<void> {
             ['influxdbBatch', 'bench_batch', influxdbBatch],
             ['influxdbOut', 'bench_out', influxdbOut],
         ];
-        const rates = Object.fromEntries([...variants.map(([name]) => name), 'storeHandled'].map((name) => [name, [] as number[]])) as Record<Rate, number[]>;
+        const rates = Object.fromEntries(
+            [...variants.map(([name]) => name), 'storeHandled'].map((name) => [name, [] as number[]]),
+        ) as Record<Rate, number[]>;
         const loads = Object.fromEntries(variants.map(([name]) => [name, [] as CpuLoad[]])) as Record<Variant, CpuLoad[]>;
         const note = (round: number, name: Rate, rate: number, load?: CpuLoad) => {
             rates[name].push(rate);
-            console.log(`  round ${round}  ${name.padEnd(13)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} /s${load === undefined ? '' : `   ${describeLoad(load)}`}`);
+            console.log(
+                `  round ${round}  ${name.padEnd(13)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} /s${load === undefined ? '' : `   ${describeLoad(load)}`}`,
+            );
         };
         for (let round = 1; round <= ROUNDS; round++) {
             for (const [name, database, prepare] of variants) {
@@ -370,7 +456,12 @@ async function main(): Promise<void> {
             }
             await recreateDatabases(url);
         }
-        report(Object.fromEntries(Object.entries(rates).map(([name, values]) => [name, median(values)])) as Record<Rate, number>, rates, influxVersion, loads);
+        report(
+            Object.fromEntries(Object.entries(rates).map(([name, values]) => [name, median(values)])) as Record<Rate, number>,
+            rates,
+            influxVersion,
+            loads,
+        );
     } finally {
         if (runtimeStarted) await RED.stop();
         await influxd?.stop();
@@ -396,14 +487,23 @@ function cpuTimes(influxdPid: number): CpuTimes {
 
 function cpuLoad(before: CpuTimes, after: CpuTimes): CpuLoad {
     const seconds = (after.at - before.at) / 1000;
-    return { node: (after.node - before.node) / seconds, influxd: (after.influxd - before.influxd) / seconds, steal: (after.steal - before.steal) / seconds };
+    return {
+        node: (after.node - before.node) / seconds,
+        influxd: (after.influxd - before.influxd) / seconds,
+        steal: (after.steal - before.steal) / seconds,
+    };
 }
 
 function describeLoad(load: CpuLoad): string {
     return `cores busy: this process ${load.node.toFixed(2)}, influxd ${load.influxd.toFixed(2)}, steal ${load.steal.toFixed(2)}`;
 }
 
-function report(rate: Record<Rate, number>, rounds: Record<Rate, number[]>, influxVersion: string | null, loads: Record<Variant, CpuLoad[]>): void {
+function report(
+    rate: Record<Rate, number>,
+    rounds: Record<Rate, number[]>,
+    influxVersion: string | null,
+    loads: Record<Variant, CpuLoad[]>,
+): void {
     // Paired: a round's variants run back to back, so a machine whose speed drifts between rounds moves both alike.
     const paired = (a: Rate, b: Rate) => round2(median(rounds[a].map((value, i) => value / rounds[b][i])));
     const ratio = {
@@ -414,45 +514,73 @@ function report(rate: Record<Rate, number>, rounds: Record<Rate, number[]>, infl
     };
     const met = (key: keyof typeof TARGET) => (ratio[key] >= TARGET[key] ? 'met' : 'missed');
     const n = (x: number) => Math.round(x).toLocaleString('en-US').padStart(9);
-    console.log(`do-nothing node   ${n(rate.doNothing)} msg/s     one-point messages handled by a node whose input handler only calls done()`);
+    console.log(
+        `do-nothing node   ${n(rate.doNothing)} msg/s     one-point messages handled by a node whose input handler only calls done()`,
+    );
     console.log(`do-nothing func.  ${n(rate.doNothingFunction)} msg/s     the same through a function node returning null`);
-    console.log(`influx-store      ${n(rate.storeHandled)} msg/s     the same messages handled by influx-store: ${ratio.storeToDoNothing}× do-nothing node `
-        + `(target ≥ ${TARGET.storeToDoNothing}, ${met('storeToDoNothing')}), ${ratio.storeToDoNothingFunction}× do-nothing function `
-        + `(target ≥ ${TARGET.storeToDoNothingFunction}, ${met('storeToDoNothingFunction')})`);
-    console.log(`influx-store      ${n(rate.store)} points/s  the same, until the last point is in InfluxDB: ${ratio.storeToInfluxdbOut}× influxdb out `
-        + `(target ≥ ${TARGET.storeToInfluxdbOut}, ${met('storeToInfluxdbOut')})`);
-    console.log(`influx-store      ${n(rate.storeArrays)} points/s  ${BATCH_POINTS}-point arrays, until in InfluxDB: ${ratio.arraysToRaw}× raw (target ≥ ${TARGET.arraysToRaw}, ${met('arraysToRaw')})`);
-    console.log(`raw POST          ${n(rate.raw)} points/s  ${BATCH_POINTS}-point line-protocol batches, one request at a time (the limit)`);
+    console.log(
+        `influx-store      ${n(rate.storeHandled)} msg/s     the same messages handled by influx-store: ${ratio.storeToDoNothing}× do-nothing node ` +
+            `(target ≥ ${TARGET.storeToDoNothing}, ${met('storeToDoNothing')}), ${ratio.storeToDoNothingFunction}× do-nothing function ` +
+            `(target ≥ ${TARGET.storeToDoNothingFunction}, ${met('storeToDoNothingFunction')})`,
+    );
+    console.log(
+        `influx-store      ${n(rate.store)} points/s  the same, until the last point is in InfluxDB: ${ratio.storeToInfluxdbOut}× influxdb out ` +
+            `(target ≥ ${TARGET.storeToInfluxdbOut}, ${met('storeToInfluxdbOut')})`,
+    );
+    console.log(
+        `influx-store      ${n(rate.storeArrays)} points/s  ${BATCH_POINTS}-point arrays, until in InfluxDB: ${ratio.arraysToRaw}× raw (target ≥ ${TARGET.arraysToRaw}, ${met('arraysToRaw')})`,
+    );
+    console.log(
+        `raw POST          ${n(rate.raw)} points/s  ${BATCH_POINTS}-point line-protocol batches, one request at a time (the limit)`,
+    );
     console.log(`influx client     ${n(rate.client)} points/s  writePoints, ${BATCH_POINTS} points a call`);
-    console.log(`influxdb batch    ${n(rate.influxdbBatch)} points/s  node-red-contrib-influxdb 0.7.0, ${BATCH_POINTS}-point messages, ${BATCH_WINDOW} in flight`);
-    console.log(`influxdb out      ${n(rate.influxdbOut)} points/s  node-red-contrib-influxdb 0.7.0, one point per message, ${OUT_WINDOW} in flight`);
+    console.log(
+        `influxdb batch    ${n(rate.influxdbBatch)} points/s  node-red-contrib-influxdb 0.7.0, ${BATCH_POINTS}-point messages, ${BATCH_WINDOW} in flight`,
+    );
+    console.log(
+        `influxdb out      ${n(rate.influxdbOut)} points/s  node-red-contrib-influxdb 0.7.0, one point per message, ${OUT_WINDOW} in flight`,
+    );
     const storeLoad = loads.store;
-    const load: CpuLoad = { node: median(storeLoad.map((l) => l.node)), influxd: median(storeLoad.map((l) => l.influxd)), steal: median(storeLoad.map((l) => l.steal)) };
-    console.log(`while influx-store took one-point messages (medians), ${describeLoad(load)}, of ${os.cpus().length}: influxd takes its share of the CPUs the runtime runs on; the do-nothing node has no such neighbour`);
+    const load: CpuLoad = {
+        node: median(storeLoad.map((l) => l.node)),
+        influxd: median(storeLoad.map((l) => l.influxd)),
+        steal: median(storeLoad.map((l) => l.steal)),
+    };
+    console.log(
+        `while influx-store took one-point messages (medians), ${describeLoad(load)}, of ${os.cpus().length}: influxd takes its share of the CPUs the runtime runs on; the do-nothing node has no such neighbour`,
+    );
     // What the target leaves influx-store per message, against what it costs, and what of it is the sending.
     const budgetMicros = (1 / (TARGET.storeToDoNothing * rate.doNothing) - 1 / rate.doNothing) * 1e6;
     const cpuMicros = (variant: Variant) => median(loads[variant].map((l, i) => l.node / rounds[variant][i])) * 1e6;
     const storeExtraMicros = cpuMicros('store') - cpuMicros('doNothing');
     const sendingMicros = cpuMicros('raw');
-    console.log(`${TARGET.storeToDoNothing}× do-nothing leaves influx-store ${budgetMicros.toFixed(2)} µs per message for all its work; it costs this process `
-        + `${storeExtraMicros.toFixed(2)} µs of CPU per message more than the do-nothing node (until its point is in InfluxDB), of which POSTing the encoded point `
-        + `is ${sendingMicros.toFixed(2)} µs (raw variant)`);
+    console.log(
+        `${TARGET.storeToDoNothing}× do-nothing leaves influx-store ${budgetMicros.toFixed(2)} µs per message for all its work; it costs this process ` +
+            `${storeExtraMicros.toFixed(2)} µs of CPU per message more than the do-nothing node (until its point is in InfluxDB), of which POSTing the encoded point ` +
+            `is ${sendingMicros.toFixed(2)} µs (raw variant)`,
+    );
     const rounded = (values: number[]) => values.map((v) => Math.round(v));
-    console.log(JSON.stringify({
-        bench: 'influx-store',
-        node: process.version,
-        nodeRed: NODE_RED_VERSION,
-        influxd: influxVersion,
-        cores: os.cpus().length,
-        rounds: ROUNDS,
-        perSecond: Object.fromEntries(Object.entries(rate).map(([k, v]) => [k, Math.round(v)])),
-        perRound: Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, rounded(v)])),
-        ratio,
-        storeCoresBusy: { node: round2(load.node), influxd: round2(load.influxd), steal: round2(load.steal) },
-        microsPerMessage: { budgetAtTarget: round2(budgetMicros), storeCpuOverDoNothing: round2(storeExtraMicros), sendingOnePoint: round2(sendingMicros) },
-        target: TARGET,
-        met: (Object.keys(TARGET) as (keyof typeof TARGET)[]).every((key) => ratio[key] >= TARGET[key]),
-    }));
+    console.log(
+        JSON.stringify({
+            bench: 'influx-store',
+            node: process.version,
+            nodeRed: NODE_RED_VERSION,
+            influxd: influxVersion,
+            cores: os.cpus().length,
+            rounds: ROUNDS,
+            perSecond: Object.fromEntries(Object.entries(rate).map(([k, v]) => [k, Math.round(v)])),
+            perRound: Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, rounded(v)])),
+            ratio,
+            storeCoresBusy: { node: round2(load.node), influxd: round2(load.influxd), steal: round2(load.steal) },
+            microsPerMessage: {
+                budgetAtTarget: round2(budgetMicros),
+                storeCpuOverDoNothing: round2(storeExtraMicros),
+                sendingOnePoint: round2(sendingMicros),
+            },
+            target: TARGET,
+            met: (Object.keys(TARGET) as (keyof typeof TARGET)[]).every((key) => ratio[key] >= TARGET[key]),
+        }),
+    );
 }
 
 function round2(x: number): number {

@@ -11,7 +11,9 @@ import { captureBytes, completeFrames, teleinfoVectors } from '../test/support/t
 /** The size of the chunks a reader is fed, as a serial or TCP stream hands them on at most. */
 export const CHUNK_BYTES = 64 * 1024;
 
-const STX = 0x02, ETX = 0x03, EOT = 0x04;
+const STX = 0x02,
+    ETX = 0x03,
+    EOT = 0x04;
 
 export interface CaptureSegment {
     mode: TicMode;

@@ -38,11 +38,18 @@ interface Segment extends CaptureSegment {
     textChunks: string[];
 }
 
-interface Tally { frames: number; groups: number }
+interface Tally {
+    frames: number;
+    groups: number;
+}
 
 function decodeCore(segment: Segment): Tally {
     let frames = 0;
-    const decoder = new TicDecoder({ onFrame: () => { frames++; } });
+    const decoder = new TicDecoder({
+        onFrame: () => {
+            frames++;
+        },
+    });
     for (const chunk of segment.chunks) decoder.push(chunk);
     return { frames, groups: decoder.counters.groups };
 }
@@ -63,11 +70,31 @@ function decodeReading(segment: Segment): Tally {
 }
 
 /** Identifiers and codes that such readers keep as strings (a leading zero matters). */
-const NAIVE_STRING_LABELS = new Set(['ADCO', 'ADSC', 'PRM', 'OPTARIF', 'PTEC', 'DEMAIN', 'NGTF', 'LTARF', 'MSG1', 'MSG2', 'STGE', 'PJOURF+1', 'PPOINTE', 'HHPHC', 'MOTDETAT', 'PPOT']);
+const NAIVE_STRING_LABELS = new Set([
+    'ADCO',
+    'ADSC',
+    'PRM',
+    'OPTARIF',
+    'PTEC',
+    'DEMAIN',
+    'NGTF',
+    'LTARF',
+    'MSG1',
+    'MSG2',
+    'STGE',
+    'PJOURF+1',
+    'PPOINTE',
+    'HHPHC',
+    'MOTDETAT',
+    'PPOT',
+]);
 const FRAME_BOUNDARY = '\r\x03\x02\n';
 const DIGITS = /^\d+$/;
 
-interface NaiveFrame { payload: Record<string, string | number>; horodates: Record<string, string> }
+interface NaiveFrame {
+    payload: Record<string, string | number>;
+    horodates: Record<string, string>;
+}
 
 /** The peer: a readline-and-split parser in the style of the common Node.js Téléinfo readers. */
 class NaiveTeleinfoReader {
@@ -112,7 +139,9 @@ class NaiveTeleinfoReader {
 
 function decodeNaive(segment: Segment): Tally {
     let frames = 0;
-    const reader = new NaiveTeleinfoReader(() => { frames++; });
+    const reader = new NaiveTeleinfoReader(() => {
+        frames++;
+    });
     for (const chunk of segment.textChunks) reader.write(chunk);
     return { frames, groups: reader.groups };
 }
@@ -128,10 +157,11 @@ function assertSameDecoding(segment: Segment): void {
     const sample = segment.bytes.subarray(0, 64 * 1024);
     const coreFrames: NaiveFrame[] = [];
     new TicDecoder({
-        onFrame: (f) => coreFrames.push({
-            payload: Object.fromEntries(f.groups.map((g) => [g.label, g.value])),
-            horodates: Object.fromEntries(f.groups.flatMap((g) => (g.horodate === undefined ? [] : [[g.label, g.horodate]]))),
-        }),
+        onFrame: (f) =>
+            coreFrames.push({
+                payload: Object.fromEntries(f.groups.map((g) => [g.label, g.value])),
+                horodates: Object.fromEntries(f.groups.flatMap((g) => (g.horodate === undefined ? [] : [[g.label, g.horodate]]))),
+            }),
     }).push(sample);
     const naiveFrames: NaiveFrame[] = [];
     new NaiveTeleinfoReader((f) => naiveFrames.push(f)).write(sample.toString('latin1'));
@@ -146,7 +176,6 @@ const variants = {
     naive: decodeNaive,
 } satisfies Record<string, (segment: Segment) => Tally>;
 type Variant = keyof typeof variants;
-
 
 function timeSegment(variant: Variant, segment: Segment): number {
     const start = performance.now();
@@ -175,13 +204,19 @@ function main(): void {
         }
     }
 
-    const roundTotals = (variant: Variant) => seconds[variant][0].map((_, round) => segments.reduce((sum, _s, i) => sum + seconds[variant][i][round], 0));
+    const roundTotals = (variant: Variant) =>
+        seconds[variant][0].map((_, round) => segments.reduce((sum, _s, i) => sum + seconds[variant][i][round], 0));
     const totals = Object.fromEntries(names.map((v) => [v, roundTotals(v)])) as Record<Variant, number[]>;
     const throughput = (bytes: number, s: number) => round1(bytes / 1e6 / s);
-    const figures = Object.fromEntries(names.map((variant) => [variant, {
-        mbPerSecond: throughput(totalBytes, median(totals[variant])),
-        ...Object.fromEntries(segments.map((s, i) => [s.mode, throughput(s.bytes.length, median(seconds[variant][i]))])),
-    }])) as Record<Variant, { mbPerSecond: number; historic: number; standard: number }>;
+    const figures = Object.fromEntries(
+        names.map((variant) => [
+            variant,
+            {
+                mbPerSecond: throughput(totalBytes, median(totals[variant])),
+                ...Object.fromEntries(segments.map((s, i) => [s.mode, throughput(s.bytes.length, median(seconds[variant][i]))])),
+            },
+        ]),
+    ) as Record<Variant, { mbPerSecond: number; historic: number; standard: number }>;
     // Ratios within each round, whose variants ran back to back, cancel most of the drift in the
     // machine's speed between rounds (a shared virtual machine can vary by 2x within a minute).
     const ratioToNaive = (variant: Variant) => round2(median(totals.naive.map((naive, round) => naive / totals[variant][round])));
@@ -190,18 +225,26 @@ function main(): void {
     for (const variant of names) {
         const f = figures[variant];
         const versus = variant === 'naive' ? '' : `  ${ratioToNaive(variant).toFixed(2)}x naive`;
-        console.log(`${variant.padEnd(8)} ${f.mbPerSecond.toFixed(1).padStart(7)} MB/s  (historic ${f.historic.toFixed(1)}, standard ${f.standard.toFixed(1)})${versus}`);
+        console.log(
+            `${variant.padEnd(8)} ${f.mbPerSecond.toFixed(1).padStart(7)} MB/s  (historic ${f.historic.toFixed(1)}, standard ${f.standard.toFixed(1)})${versus}`,
+        );
     }
-    console.log(JSON.stringify({
-        bench: 'teleinfo-decode',
-        node: process.version,
-        captureMB: round1(totalBytes / 1e6),
-        frames: totalFrames,
-        rounds: ROUNDS,
-        ...figures,
-        ratio,
-        target: { mbPerSecond: TARGET_MB_S, ratio: TARGET_RATIO, met: figures.core.mbPerSecond >= TARGET_MB_S && ratio.coreToNaive >= TARGET_RATIO },
-    }));
+    console.log(
+        JSON.stringify({
+            bench: 'teleinfo-decode',
+            node: process.version,
+            captureMB: round1(totalBytes / 1e6),
+            frames: totalFrames,
+            rounds: ROUNDS,
+            ...figures,
+            ratio,
+            target: {
+                mbPerSecond: TARGET_MB_S,
+                ratio: TARGET_RATIO,
+                met: figures.core.mbPerSecond >= TARGET_MB_S && ratio.coreToNaive >= TARGET_RATIO,
+            },
+        }),
+    );
 }
 
 function round1(x: number): number {

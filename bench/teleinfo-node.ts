@@ -87,7 +87,7 @@ interface Segment extends CaptureSegment {
 
 function newSession(onReading: (msg: NodeMessage) => void): TeleinfoSession {
     // As the node configures it for source input, output frame, mode auto.
-    return new TeleinfoSession({ mode: 'auto', output: 'frame', now: Date.now(), onReading: (reading) => onReading({ ...reading } as unknown as NodeMessage) });
+    return new TeleinfoSession({ mode: 'auto', output: 'frame', now: Date.now(), onReading: (reading) => onReading({ ...reading }) });
 }
 
 function prepareSegment(capture: CaptureSegment, nodeId: string): Segment {
@@ -134,7 +134,11 @@ async function feedNode(nodeId: string, inputs: NodeMessage[], frames: number): 
 }
 
 function runNode(segment: Segment): Promise<number> {
-    return feedNode(segment.nodeId, segment.chunks.map((payload) => ({ payload })), segment.frames);
+    return feedNode(
+        segment.nodeId,
+        segment.chunks.map((payload) => ({ payload })),
+        segment.frames,
+    );
 }
 
 function runRuntime(segment: Segment): Promise<number> {
@@ -147,24 +151,31 @@ function runRuntime(segment: Segment): Promise<number> {
     return feedNode('replay', inputs, segment.frames);
 }
 
-async function runSession(segment: Segment): Promise<number> {
+/** Synchronous, as the variants the runtime drives are not: the same signature for every variant. */
+function runSession(segment: Segment): Promise<number> {
     let frames = 0;
     const start = performance.now();
-    const session = newSession(() => { frames++; });
+    const session = newSession(() => {
+        frames++;
+    });
     for (const chunk of segment.chunks) session.push(chunk, Date.now());
     const seconds = (performance.now() - start) / 1000;
     assert.equal(frames, segment.frames, `session ${segment.mode}: frames`);
-    return seconds;
+    return Promise.resolve(seconds);
 }
 
-async function runCore(segment: Segment): Promise<number> {
+function runCore(segment: Segment): Promise<number> {
     let frames = 0;
     const start = performance.now();
-    const decoder = new TicDecoder({ onFrame: () => { frames++; } });
+    const decoder = new TicDecoder({
+        onFrame: () => {
+            frames++;
+        },
+    });
     for (const chunk of segment.chunks) decoder.push(chunk);
     const seconds = (performance.now() - start) / 1000;
     assert.equal(frames, segment.frames, `core ${segment.mode}: frames`);
-    return seconds;
+    return Promise.resolve(seconds);
 }
 
 const variants = {
@@ -179,7 +190,16 @@ function benchFlow(segments: Segment[]): unknown[] {
     const tab = 'bench-flow';
     return [
         { id: tab, type: 'tab', label: 'teleinfo-in bench' },
-        ...segments.map((s) => ({ id: s.nodeId, type: 'teleinfo-in', z: tab, name: s.mode, source: 'input', mode: 'auto', output: 'frame', wires: [['sink']] })),
+        ...segments.map((s) => ({
+            id: s.nodeId,
+            type: 'teleinfo-in',
+            z: tab,
+            name: s.mode,
+            source: 'input',
+            mode: 'auto',
+            output: 'frame',
+            wires: [['sink']],
+        })),
         { id: 'replay', type: 'bench-replay', z: tab, wires: [['sink']] },
         { id: 'sink', type: 'bench-count', z: tab, wires: [] },
     ];
@@ -202,7 +222,9 @@ async function main(): Promise<void> {
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'teleinfo-node-bench-'));
     try {
         await startRuntime(userDir, segments);
-        console.log(`capture: ${describeCapture(segments)}, ${ROUNDS} rounds, bursts of ${BURST_CHUNKS} chunks of ${CHUNK_BYTES / 1024} KB, Node-RED ${NODE_RED_VERSION}, node ${process.version}`);
+        console.log(
+            `capture: ${describeCapture(segments)}, ${ROUNDS} rounds, bursts of ${BURST_CHUNKS} chunks of ${CHUNK_BYTES / 1024} KB, Node-RED ${NODE_RED_VERSION}, node ${process.version}`,
+        );
 
         const names = Object.keys(variants) as Variant[];
         // seconds[variant][segment index][round]
@@ -223,11 +245,15 @@ async function main(): Promise<void> {
 }
 
 function report(segments: Segment[], seconds: Record<Variant, number[][]>, totalBytes: number, totalFrames: number): void {
-    const totals = (variant: Variant) => seconds[variant][0].map((_, round) => segments.reduce((sum, _s, i) => sum + seconds[variant][i][round], 0));
+    const totals = (variant: Variant) =>
+        seconds[variant][0].map((_, round) => segments.reduce((sum, _s, i) => sum + seconds[variant][i][round], 0));
     const throughput = (variant: Variant) => ({
         mbPerSecond: round1(totalBytes / 1e6 / median(totals(variant))),
         framesPerSecond: Math.round(totalFrames / median(totals(variant))),
-        ...Object.fromEntries(segments.map((s, i) => [s.mode, round1(s.bytes.length / 1e6 / median(seconds[variant][i]))])) as Record<TicMode, number>,
+        ...(Object.fromEntries(segments.map((s, i) => [s.mode, round1(s.bytes.length / 1e6 / median(seconds[variant][i]))])) as Record<
+            TicMode,
+            number
+        >),
     });
     const node = throughput('node');
     const session = throughput('session');
@@ -237,24 +263,32 @@ function report(segments: Segment[], seconds: Record<Variant, number[][]>, total
     const runtimeTotals = totals('runtime');
     const nodeToRuntime = round2(median(totals('node').map((s, round) => s / runtimeTotals[round])));
 
-    console.log(`node     ${node.mbPerSecond.toFixed(1).padStart(7)} MB/s  ${node.framesPerSecond} frames/s  (historic ${node.historic}, standard ${node.standard} MB/s)`);
-    console.log(`runtime  ${String(messagesPerSecond).padStart(7)} msg/s  to a node that does nothing: the node takes ${nodeToRuntime.toFixed(2)}x that time`);
-    console.log(`session  ${session.mbPerSecond.toFixed(1).padStart(7)} MB/s  ${session.framesPerSecond} frames/s  (the node's work without Node-RED)`);
+    console.log(
+        `node     ${node.mbPerSecond.toFixed(1).padStart(7)} MB/s  ${node.framesPerSecond} frames/s  (historic ${node.historic}, standard ${node.standard} MB/s)`,
+    );
+    console.log(
+        `runtime  ${String(messagesPerSecond).padStart(7)} msg/s  to a node that does nothing: the node takes ${nodeToRuntime.toFixed(2)}x that time`,
+    );
+    console.log(
+        `session  ${session.mbPerSecond.toFixed(1).padStart(7)} MB/s  ${session.framesPerSecond} frames/s  (the node's work without Node-RED)`,
+    );
     console.log(`core     ${core.mbPerSecond.toFixed(1).padStart(7)} MB/s  ${core.framesPerSecond} frames/s  (TicDecoder alone)`);
-    console.log(JSON.stringify({
-        bench: 'teleinfo-node',
-        node: process.version,
-        nodeRed: NODE_RED_VERSION,
-        captureMB: round1(totalBytes / 1e6),
-        frames: totalFrames,
-        rounds: ROUNDS,
-        burstChunks: BURST_CHUNKS,
-        teleinfoIn: node,
-        runtime: { messagesPerSecond },
-        session,
-        core,
-        ratio: { nodeToRuntime },
-    }));
+    console.log(
+        JSON.stringify({
+            bench: 'teleinfo-node',
+            node: process.version,
+            nodeRed: NODE_RED_VERSION,
+            captureMB: round1(totalBytes / 1e6),
+            frames: totalFrames,
+            rounds: ROUNDS,
+            burstChunks: BURST_CHUNKS,
+            teleinfoIn: node,
+            runtime: { messagesPerSecond },
+            session,
+            core,
+            ratio: { nodeToRuntime },
+        }),
+    );
 }
 
 function round1(x: number): number {

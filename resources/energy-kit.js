@@ -44,7 +44,9 @@
         var from = Number(config.configVersion) || 1;
         var latest = latestVersion(list);
         var out = {};
-        Object.keys(config).forEach(function (key) { out[key] = config[key]; });
+        Object.keys(config).forEach(function (key) {
+            out[key] = config[key];
+        });
         if (from > latest) return out;
         list.forEach(function (migration) {
             if (migration.to > from) out = migration.up(out);
@@ -67,7 +69,7 @@
      */
     function formOr(node, property, fallback, markerId) {
         var editing = $('#' + markerId).length > 0;
-        var value = editing ? $('#node-input-' + property).val() : node[property];
+        var value = editing ? $('#' + inputPrefix(node) + property).val() : node[property];
         return value === undefined || value === null || value === '' ? fallback : value;
     }
 
@@ -86,6 +88,11 @@
         };
     }
 
+    /** The editor's id prefix of a node's form inputs: config nodes have their own. */
+    function inputPrefix(node) {
+        return node._def && node._def.category === 'config' ? 'node-config-input-' : 'node-input-';
+    }
+
     /**
      * Brings the node being edited to the latest config version before its form is used: the
      * editor fills the form from the saved properties and saves what the form shows, so a migrated
@@ -97,7 +104,7 @@
             var value = migrated[key];
             if (node[key] === value) return;
             node[key] = value;
-            var input = $('#node-input-' + key);
+            var input = $('#' + inputPrefix(node) + key);
             if (input.is(':checkbox')) input.prop('checked', value === true || value === 'true');
             else if (input.length > 0) input.val(value);
         });

@@ -32,4 +32,7 @@ for (const type of fs.readdirSync(nodesDir)) {
 
 const shippedExamples = path.join(root, 'examples', 'flows');
 fs.rmSync(shippedExamples, { recursive: true, force: true });
-fs.cpSync(path.join(root, 'flows'), shippedExamples, { recursive: true, filter: (p) => fs.statSync(p).isDirectory() || p.endsWith('.json') });
+fs.cpSync(path.join(root, 'flows'), shippedExamples, {
+    recursive: true,
+    filter: (p) => fs.statSync(p).isDirectory() || p.endsWith('.json'),
+});

@@ -30,10 +30,13 @@ async function main(): Promise<void> {
         if (stopping) return;
         stopping = true;
         console.log(`\ndemo: ${signal}, stopping…`);
-        demo.stop().then(() => process.exit(0), (err: Error) => {
-            console.error(`demo: ${err.message}`);
-            process.exit(1);
-        });
+        demo.stop().then(
+            () => process.exit(0),
+            (err: Error) => {
+                console.error(`demo: ${err.message}`);
+                process.exit(1);
+            },
+        );
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));

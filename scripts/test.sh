@@ -9,6 +9,7 @@ ensure_npm_deps
 ensure_debian_packages socat:socat influxd:influxdb openssl:openssl chromium:chromium rrdtool:rrdtool '/usr/lib/python3/dist-packages/rrdtool*.so:python3-rrdtool'
 ensure_node22
 
+npm run --silent lint
 npm run --silent build
 # Files run one at a time: integration and e2e tests start servers and real devices.
 mapfile -t files < <(find dist/test -name "*.test.js" | sort)

@@ -7,7 +7,12 @@
  */
 import { encodePoint, type Point } from '../lib/store/line-protocol';
 import {
-    RAW_POLICY, ROLLUP_1M_POLICY, rollupStatements, setupStatements, type ExistingLayout, type RetentionSettings,
+    RAW_POLICY,
+    ROLLUP_1M_POLICY,
+    rollupStatements,
+    setupStatements,
+    type ExistingLayout,
+    type RetentionSettings,
 } from '../lib/store/retention';
 import { TicDecoder } from '../lib/teleinfo/decoder';
 import { TicMeterView, type TicReading } from '../lib/teleinfo/reading';
@@ -65,7 +70,8 @@ export function simulatedHistory(fromMs: number, toMs: number, stepMs: number, c
         const points = readFrames(meter, times).map(teleinfoPoint);
         const last = points[points.length - 1].fields;
         const target = teleinfoPoint(fresh[i]).fields;
-        const shifts = Object.keys(last).filter((label) => INDEX_LABEL.test(label))
+        const shifts = Object.keys(last)
+            .filter((label) => INDEX_LABEL.test(label))
             .map((label) => [label, Number(target[label]) - Number(last[label])] as const);
         for (const point of points) {
             const fields = point.fields as Record<string, number>;
@@ -156,15 +162,22 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
     const meters = simulatedHistory(fromMs, toMs, stepMs);
     let written = 0;
     for (const points of meters) {
-        await writeBatches(influxUrl, database, RAW_POLICY, points.filter((p) => p.time >= rawFromMs).map((p) => lineOf(p, 'auto')));
+        await writeBatches(
+            influxUrl,
+            database,
+            RAW_POLICY,
+            points.filter((p) => p.time >= rawFromMs).map((p) => lineOf(p, 'auto')),
+        );
         await writeBatches(influxUrl, database, ROLLUP_1M_POLICY, points.flatMap(minuteRollupLines));
         written += points.length;
     }
     const [, minutesToHours] = rollupStatements(database, Math.floor(fromMs / HOUR_MS) * HOUR_MS, Math.ceil(toMs / HOUR_MS) * HOUR_MS);
     await query(influxUrl, database, minutesToHours);
     const durationMs = Date.now() - started;
-    log(`history back-fill: ${written} ${TELEINFO_MEASUREMENT} points (${meters.map((m) => m.length).join(' + ')}, one a minute per meter) `
-        + `from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, rolled up, in ${(durationMs / 1000).toFixed(1)} s`);
+    log(
+        `history back-fill: ${written} ${TELEINFO_MEASUREMENT} points (${meters.map((m) => m.length).join(' + ')}, one a minute per meter) ` +
+            `from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, rolled up, in ${(durationMs / 1000).toFixed(1)} s`,
+    );
     return { filled: true, points: written, durationMs };
 }
 
@@ -172,11 +185,14 @@ async function writeBatches(influxUrl: string, database: string, policy: string,
     for (let i = 0; i < lines.length; i += BATCH_POINTS) {
         const params = new URLSearchParams({ db: database, rp: policy, precision: 'ms' });
         const res = await fetch(`${influxUrl}/write?${params}`, { method: 'POST', body: lines.slice(i, i + BATCH_POINTS).join('\n') });
-        if (res.status !== 204) throw new Error(`history back-fill: write to ${database}.${policy} failed (HTTP ${res.status}): ${(await res.text()).trim()}`);
+        if (res.status !== 204)
+            throw new Error(`history back-fill: write to ${database}.${policy} failed (HTTP ${res.status}): ${(await res.text()).trim()}`);
     }
 }
 
-interface StatementResult { series?: { name: string; columns: string[]; values?: unknown[][] }[] }
+interface StatementResult {
+    series?: { name: string; columns: string[]; values?: unknown[][] }[];
+}
 
 async function query(influxUrl: string, database: string | undefined, q: string): Promise<StatementResult[]> {
     const form = new URLSearchParams({ q });
@@ -184,7 +200,8 @@ async function query(influxUrl: string, database: string | undefined, q: string)
     const res = await fetch(`${influxUrl}/query`, { method: 'POST', body: form });
     const body = (await res.json()) as { error?: string; results?: (StatementResult & { error?: string })[] };
     const error = body.error ?? body.results?.find((r) => r.error !== undefined)?.error;
-    if (!res.ok || error !== undefined) throw new Error(`history back-fill: InfluxDB answered ${res.status}: ${error ?? 'no error text'}\n  ${q}`);
+    if (!res.ok || error !== undefined)
+        throw new Error(`history back-fill: InfluxDB answered ${res.status}: ${error ?? 'no error text'}\n  ${q}`);
     return body.results ?? [];
 }
 
@@ -192,8 +209,9 @@ async function existingLayout(influxUrl: string, database: string): Promise<Exis
     const rows = (results: StatementResult[]) => results.flatMap((r) => r.series ?? []);
     const databases = rows(await query(influxUrl, undefined, 'SHOW DATABASES')).flatMap((s) => (s.values ?? []).map((v) => String(v[0])));
     if (!databases.includes(database)) return { databases, policies: [], continuousQueries: [] };
-    const policies = rows(await query(influxUrl, database, `SHOW RETENTION POLICIES ON "${database}"`))
-        .flatMap((s) => (s.values ?? []).map((v) => ({ name: String(v[0]), duration: String(v[1]), default: v[s.columns.indexOf('default')] === true })));
+    const policies = rows(await query(influxUrl, database, `SHOW RETENTION POLICIES ON "${database}"`)).flatMap((s) =>
+        (s.values ?? []).map((v) => ({ name: String(v[0]), duration: String(v[1]), default: v[s.columns.indexOf('default')] === true })),
+    );
     const continuousQueries = rows(await query(influxUrl, undefined, 'SHOW CONTINUOUS QUERIES'))
         .filter((s) => s.name === database)
         .flatMap((s) => (s.values ?? []).map((v) => ({ name: String(v[0]), query: String(v[1]) })));

@@ -35,14 +35,17 @@ export async function openPtyPair(dir: string, name: string): Promise<PtyPair> {
     });
     let log = '';
     socat.stderr.setEncoding('utf8');
-    socat.stderr.on('data', (text: string) => { log = (log + text).slice(-2000); });
+    socat.stderr.on('data', (text: string) => {
+        log = (log + text).slice(-2000);
+    });
     // 'close' comes after 'exit' once stderr is drained too: every handle is released.
     const closed = new Promise<void>((resolve) => socat.once('close', () => resolve()));
     let failure: Error | undefined;
     socat.once('error', (err: NodeJS.ErrnoException) => {
-        failure = err.code === 'ENOENT'
-            ? new Error('socat is not installed (needed for virtual serial ports): apt-get install socat')
-            : new Error(`socat could not start: ${err.message}`);
+        failure =
+            err.code === 'ENOENT'
+                ? new Error('socat is not installed (needed for virtual serial ports): apt-get install socat')
+                : new Error(`socat could not start: ${err.message}`);
     });
     socat.once('exit', (code, signal) => {
         failure ??= new Error(`socat exited (${signal ?? `code ${code}`}) before ${appPath} was ready: ${log.trim()}`);

@@ -58,18 +58,21 @@ export function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> 
         logger: false,
         closeTimeout: CLOSE_TIMEOUT_MS,
         onData(stream, _session, callback) {
-            simpleParser(stream).then((parsed) => {
-                const mail: ReceivedMail = {
-                    from: parsed.from?.text ?? '',
-                    to: addressesOf(parsed.to),
-                    subject: parsed.subject ?? '',
-                    text: parsed.text ?? '',
-                    date: parsed.date,
-                };
-                mails.push(mail);
-                options.onMail?.(mail);
-                callback();
-            }, (err: Error) => callback(err));
+            simpleParser(stream).then(
+                (parsed) => {
+                    const mail: ReceivedMail = {
+                        from: parsed.from?.text ?? '',
+                        to: addressesOf(parsed.to),
+                        subject: parsed.subject ?? '',
+                        text: parsed.text ?? '',
+                        date: parsed.date,
+                    };
+                    mails.push(mail);
+                    options.onMail?.(mail);
+                    callback();
+                },
+                (err: Error) => callback(err),
+            );
         },
     });
 

@@ -105,13 +105,21 @@ function isOffPeak(ms: number, zone: TimeZone): boolean {
  * only on the instant it is asked for, not on how many frames were asked before.
  */
 function keyedRandom(seed: number, stream: number, key: number): number {
-    let t = (Math.imul(seed, 0x2c1b3c6d) ^ Math.imul(stream, 0x297a2d39) ^ Math.imul(key, 0x9e3779b1)) + 0x6d2b79f5 | 0;
+    let t = ((Math.imul(seed, 0x2c1b3c6d) ^ Math.imul(stream, 0x297a2d39) ^ Math.imul(key, 0x9e3779b1)) + 0x6d2b79f5) | 0;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-const enum Stream { Minute = 1, TenMinutes, Day, Cloud, PhaseShare, Voltage, Tempo }
+const enum Stream {
+    Minute = 1,
+    TenMinutes,
+    Day,
+    Cloud,
+    PhaseShare,
+    Voltage,
+    Tempo,
+}
 
 /** A Gaussian bump of the daily profile: `amplitude` at `centre` hours, `width` hours wide. */
 function bump(hour: number, centre: number, width: number, amplitude: number): number {
@@ -128,7 +136,11 @@ function bump(hour: number, centre: number, width: number, amplitude: number): n
  */
 export class HouseholdModel {
     /** `zone`: where the house's days are lived. */
-    constructor(readonly seed = 1, readonly peakSolarW = 3000, readonly zone = frenchLegalTime) {}
+    constructor(
+        readonly seed = 1,
+        readonly peakSolarW = 3000,
+        readonly zone = frenchLegalTime,
+    ) {}
 
     /** Apparent power drawn by the household (VA). */
     consumptionVa(at: Date): number {
@@ -280,13 +292,35 @@ export interface StandardMeterOptions {
 }
 
 /** Signed flows on one phase: p > 0 withdrawn, p < 0 injected. */
-interface PhaseFlow { p: number; q: number; s: number; volts: number }
-interface Flows { phases: PhaseFlow[]; p: number; q: number; s: number }
+interface PhaseFlow {
+    p: number;
+    q: number;
+    s: number;
+    volts: number;
+}
+interface Flows {
+    phases: PhaseFlow[];
+    p: number;
+    q: number;
+    s: number;
+}
 
-interface Peak { va: number; at: number }
-interface DayPeaks { dayStart: number; withdrawn: Peak; phases: Peak[]; injected: Peak }
+interface Peak {
+    va: number;
+    at: number;
+}
+interface DayPeaks {
+    dayStart: number;
+    withdrawn: Peak;
+    phases: Peak[];
+    injected: Peak;
+}
 /** One load-curve point: the mean power of the half hour that ended at `end`. */
-interface CurvePoint { end: number; importW: number; exportW: number }
+interface CurvePoint {
+    end: number;
+    importW: number;
+    exportW: number;
+}
 
 interface StandardState {
     at: number;
@@ -364,7 +398,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
 
     frameAt(date: Date): Buffer {
         const ms = date.getTime();
-        const state = this.state ??= this.startHistory(ms);
+        const state = (this.state ??= this.startHistory(ms));
         this.advance(state, ms);
         this.rollOver(state, ms);
         const flows = this.flowsAt(ms);
@@ -375,7 +409,9 @@ export class StandardTriProducerMeter implements TicMeterModel {
     private startHistory(ms: number): StandardState {
         const yesterday = this.zone.addDays(ms, -1);
         const supplierWh = new Array<number>(10).fill(0);
-        START_SUPPLIER_WH[this.tariff].forEach((wh, i) => { supplierWh[i] = wh; });
+        START_SUPPLIER_WH[this.tariff].forEach((wh, i) => {
+            supplierWh[i] = wh;
+        });
         const emptyPoint = { end: yesterday, importW: 0, exportW: 0 };
         return {
             at: yesterday,
@@ -468,7 +504,9 @@ export class StandardTriProducerMeter implements TicMeterModel {
     private meanVolts(windowEnd: number): number[] {
         const sums = [0, 0, 0];
         for (let k = 1; k <= 10; k++) {
-            this.flowsAt(windowEnd - k * MINUTE_MS).phases.forEach((phase, i) => { sums[i] += phase.volts; });
+            this.flowsAt(windowEnd - k * MINUTE_MS).phases.forEach((phase, i) => {
+                sums[i] += phase.volts;
+            });
         }
         return sums.map((sum) => sum / 10);
     }
@@ -529,7 +567,8 @@ export class StandardTriProducerMeter implements TicMeterModel {
         const sinsts = withdrawing ? flows.s : 0;
         const sinsti = withdrawing ? 0 : flows.s;
 
-        let stge = STGE_DRY_CONTACT_OPEN | STGE_PRODUCER | STGE_TIC_STANDARD | STGE_EURIDIS_SECURED | STGE_CPL_REGISTERED | STGE_CPL_SYNCHRONISED;
+        let stge =
+            STGE_DRY_CONTACT_OPEN | STGE_PRODUCER | STGE_TIC_STANDARD | STGE_EURIDIS_SECURED | STGE_CPL_REGISTERED | STGE_CPL_SYNCHRONISED;
         if (sinsts > this.prefKva * 1000) stge |= STGE_OVERPOWER;
         if (!withdrawing) stge |= STGE_INJECTING;
         stge |= (index - 1) << 10;

@@ -146,14 +146,20 @@ export function validateHoltWintersOptions(settings: HoltWintersSettings): HoltW
     };
     const problems: string[] = [];
     const show = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
-    if (options.model !== 'additive' && options.model !== 'multiplicative') problems.push(`model must be "additive" or "multiplicative", got ${show(options.model)}`);
-    if (options.compat !== 'clean' && options.compat !== 'rrdtool') problems.push(`compat must be "clean" or "rrdtool", got ${show(options.compat)}`);
+    if (options.model !== 'additive' && options.model !== 'multiplicative')
+        problems.push(`model must be "additive" or "multiplicative", got ${show(options.model)}`);
+    if (options.compat !== 'clean' && options.compat !== 'rrdtool')
+        problems.push(`compat must be "clean" or "rrdtool", got ${show(options.compat)}`);
     for (const [name, limits] of Object.entries(HOLT_WINTERS_LIMITS) as [keyof typeof HOLT_WINTERS_LIMITS, NumberLimits][]) {
         const value: unknown = options[name];
         if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${name} must be a finite number, got ${show(value)}`);
         else if (!withinLimits(value, limits)) problems.push(`${name} must be ${describeLimits(limits)}, got ${show(value)}`);
     }
-    if (withinLimits(options.threshold, HOLT_WINTERS_LIMITS.threshold) && withinLimits(options.window, HOLT_WINTERS_LIMITS.window) && options.threshold > options.window) {
+    if (
+        withinLimits(options.threshold, HOLT_WINTERS_LIMITS.threshold) &&
+        withinLimits(options.window, HOLT_WINTERS_LIMITS.window) &&
+        options.threshold > options.window
+    ) {
         problems.push(`threshold (${options.threshold}) must not exceed window (${options.window})`);
     }
     if (problems.length > 0) throw new RangeError(`Invalid Holt-Winters options: ${problems.join('; ')}`);
@@ -255,7 +261,9 @@ export class HoltWinters {
                 this.nullCount = nulls + 1;
             } else {
                 this.intercept = this.multiplicative
-                    ? (s <= 0 ? NaN : this.alpha * (x / s) + this.oneMinusAlpha * (level + trend * nulls))
+                    ? s <= 0
+                        ? NaN
+                        : this.alpha * (x / s) + this.oneMinusAlpha * (level + trend * nulls)
                     : this.alpha * (x - s) + this.oneMinusAlpha * (level + trend * nulls);
                 this.slope = this.beta * (this.intercept - level) + this.oneMinusBeta * trend;
                 this.nullCount = 1;
@@ -267,7 +275,8 @@ export class HoltWinters {
         if (Number.isNaN(x)) seasonalWritten = s;
         else if (Number.isNaN(lastLevel) || Number.isNaN(lastTrend)) seasonalWritten = NaN;
         else if (Number.isNaN(s)) seasonalWritten = this.multiplicative ? (lastLevel <= 0 ? NaN : x / lastLevel) : x - lastLevel;
-        else if (this.multiplicative) seasonalWritten = this.intercept <= 0 ? NaN : this.gamma * (x / this.intercept) + this.oneMinusGamma * s;
+        else if (this.multiplicative)
+            seasonalWritten = this.intercept <= 0 ? NaN : this.gamma * (x / this.intercept) + this.oneMinusGamma * s;
         else seasonalWritten = this.gamma * (x - this.intercept) + this.oneMinusGamma * s;
         this.seasonal[slot] = seasonalWritten;
 
@@ -282,8 +291,7 @@ export class HoltWinters {
         this.deviations[slot] = deviationWritten;
 
         // FAILURES (update_failures, hw_is_violation): an unknown sample counts as a violation.
-        const violation = !Number.isNaN(d)
-            && (Number.isNaN(x) || x > bandCentre + this.deltaPos * d || x < bandCentre - this.deltaNeg * d);
+        const violation = !Number.isNaN(d) && (Number.isNaN(x) || x > bandCentre + this.deltaPos * d || x < bandCentre - this.deltaNeg * d);
         const failure = this.violations.push(violation) >= this.threshold;
 
         this.nextSlot = followingSlot;
@@ -339,7 +347,12 @@ export class HoltWinters {
      * count, and which profiles were smoothed after it ('S' seasonal, 'D' deviation).
      */
     get lastStep(): { seasonalUsed: number; deviationWritten: number; nullCount: number; smoothed: '' | 'S' | 'D' | 'SD' } {
-        return { seasonalUsed: this.seasonalUsed, deviationWritten: this.deviationWritten, nullCount: this.nullCount, smoothed: this.smoothed };
+        return {
+            seasonalUsed: this.seasonalUsed,
+            deviationWritten: this.deviationWritten,
+            nullCount: this.nullCount,
+            smoothed: this.smoothed,
+        };
     }
 
     toJSON(): HoltWintersState {
@@ -362,12 +375,16 @@ export class HoltWinters {
     static fromJSON(state: unknown): HoltWinters {
         if (typeof state !== 'object' || state === null) throw new RangeError('Holt-Winters state must be an object');
         const saved = state as Partial<Record<keyof HoltWintersState, unknown>>;
-        if (saved.format !== STATE_FORMAT) throw new RangeError(`Holt-Winters state format must be "${STATE_FORMAT}", got ${JSON.stringify(saved.format)}`);
-        if (typeof saved.options !== 'object' || saved.options === null) throw new RangeError('Holt-Winters state: options must be an object');
+        if (saved.format !== STATE_FORMAT)
+            throw new RangeError(`Holt-Winters state format must be "${STATE_FORMAT}", got ${JSON.stringify(saved.format)}`);
+        if (typeof saved.options !== 'object' || saved.options === null)
+            throw new RangeError('Holt-Winters state: options must be an object');
         const model = new HoltWinters(saved.options as HoltWintersSettings);
         const length = model.seasonLength;
         if (!Number.isInteger(saved.nextSlot) || (saved.nextSlot as number) < 0 || (saved.nextSlot as number) >= length) {
-            throw new RangeError(`Holt-Winters state: nextSlot must be an integer in 0 … ${length - 1}, got ${JSON.stringify(saved.nextSlot)}`);
+            throw new RangeError(
+                `Holt-Winters state: nextSlot must be an integer in 0 … ${length - 1}, got ${JSON.stringify(saved.nextSlot)}`,
+            );
         }
         if (!Number.isInteger(saved.nullCount) || (saved.nullCount as number) < 1) {
             throw new RangeError(`Holt-Winters state: nullCount must be an integer ≥ 1, got ${JSON.stringify(saved.nullCount)}`);
@@ -413,12 +430,22 @@ export class HoltWinters {
             this.nextSeasonal = this.seasonal[this.nextSlot];
             this.nextDeviation = this.deviations[this.nextSlot];
         }
-        return seasonalSmoothed ? (deviationsSmoothed ? 'SD' : 'S') : (deviationsSmoothed ? 'D' : '');
+        return seasonalSmoothed ? (deviationsSmoothed ? 'SD' : 'S') : deviationsSmoothed ? 'D' : '';
     }
 }
 
 function emptyPoint(): HoltWintersPoint {
-    return { prediction: NaN, deviation: NaN, upper: NaN, lower: NaN, seasonal: NaN, intercept: NaN, slope: NaN, violation: false, failure: false };
+    return {
+        prediction: NaN,
+        deviation: NaN,
+        upper: NaN,
+        lower: NaN,
+        seasonal: NaN,
+        intercept: NaN,
+        slope: NaN,
+        violation: false,
+        failure: false,
+    };
 }
 
 function toJsonNumber(value: number): JsonNumber {
@@ -440,5 +467,7 @@ function restoreProfile(profile: Float64Array, saved: unknown, name: string): vo
     if (!Array.isArray(saved) || saved.length !== profile.length) {
         throw new RangeError(`Holt-Winters state: ${name} must be an array of ${profile.length} numbers`);
     }
-    saved.forEach((value, slot) => { profile[slot] = fromJsonNumber(value, `${name}[${slot}]`); });
+    saved.forEach((value, slot) => {
+        profile[slot] = fromJsonNumber(value, `${name}[${slot}]`);
+    });
 }

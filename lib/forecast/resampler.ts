@@ -62,9 +62,11 @@ export class Resampler {
 
     constructor(options: ResamplerOptions) {
         const stepMs = Math.round(options.stepSeconds * 1000);
-        if (!Number.isFinite(options.stepSeconds) || stepMs < 1) throw new RangeError(`resample step must be at least 0.001 s, got ${options.stepSeconds}`);
+        if (!Number.isFinite(options.stepSeconds) || stepMs < 1)
+            throw new RangeError(`resample step must be at least 0.001 s, got ${options.stepSeconds}`);
         const heartbeatMs = options.heartbeatSeconds === undefined ? 2 * stepMs : Math.round(options.heartbeatSeconds * 1000);
-        if (!(heartbeatMs >= stepMs) || !Number.isFinite(heartbeatMs)) throw new RangeError(`resample heartbeat must be at least the step (${stepMs / 1000} s), got ${options.heartbeatSeconds}`);
+        if (!(heartbeatMs >= stepMs) || !Number.isFinite(heartbeatMs))
+            throw new RangeError(`resample heartbeat must be at least the step (${stepMs / 1000} s), got ${options.heartbeatSeconds}`);
         this.stepMs = stepMs;
         this.heartbeatMs = heartbeatMs;
     }
@@ -122,15 +124,26 @@ export class Resampler {
         const resampler = new Resampler(options);
         if (typeof state !== 'object' || state === null) throw new RangeError('resampler state must be an object');
         const saved = state as Partial<Record<keyof ResamplerState, unknown>>;
-        if (saved.format !== STATE_FORMAT) throw new RangeError(`resampler state format must be "${STATE_FORMAT}", got ${JSON.stringify(saved.format)}`);
+        if (saved.format !== STATE_FORMAT)
+            throw new RangeError(`resampler state format must be "${STATE_FORMAT}", got ${JSON.stringify(saved.format)}`);
         if (saved.stepMs !== resampler.stepMs || saved.heartbeatMs !== resampler.heartbeatMs) {
-            throw new RangeError(`resampler state was saved for a step of ${String(saved.stepMs)} ms and a heartbeat of ${String(saved.heartbeatMs)} ms`);
+            throw new RangeError(
+                `resampler state was saved for a step of ${String(saved.stepMs)} ms and a heartbeat of ${String(saved.heartbeatMs)} ms`,
+            );
         }
         if (saved.last === null) return resampler;
-        const last = saved.last as { time?: unknown; value?: unknown } | undefined;
+        // Read from a state file: checked field by field, whatever its declared type says.
+        const last: { time?: unknown; value?: unknown } | undefined = saved.last;
         const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
-        if (typeof last !== 'object' || !finite(last.time) || !(last.value === null || finite(last.value))
-            || !finite(saved.stepStart) || !(saved.weightedSum === null || finite(saved.weightedSum)) || !finite(saved.knownMs) || saved.knownMs < 0) {
+        if (
+            typeof last !== 'object' ||
+            !finite(last.time) ||
+            !(last.value === null || finite(last.value)) ||
+            !finite(saved.stepStart) ||
+            !(saved.weightedSum === null || finite(saved.weightedSum)) ||
+            !finite(saved.knownMs) ||
+            saved.knownMs < 0
+        ) {
             throw new RangeError(`malformed resampler state: ${JSON.stringify(state)}`);
         }
         if (saved.stepStart % resampler.stepMs !== 0 || saved.stepStart > last.time || last.time >= saved.stepStart + resampler.stepMs) {

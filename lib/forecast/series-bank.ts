@@ -5,7 +5,14 @@
  * ends, and what the horizon's times need. The whole bank saves to and restores from plain
  * JSON. Pure: times come in with the samples.
  */
-import { HoltWinters, validateHoltWintersOptions, type HoltWintersOptions, type HoltWintersPoint, type HoltWintersSettings, type HoltWintersState } from './holt-winters';
+import {
+    HoltWinters,
+    validateHoltWintersOptions,
+    type HoltWintersOptions,
+    type HoltWintersPoint,
+    type HoltWintersSettings,
+    type HoltWintersState,
+} from './holt-winters';
 import { Resampler, type ResamplerState } from './resampler';
 import { describeLimits, withinLimits, type NumberLimits } from '../util/limits';
 
@@ -137,7 +144,8 @@ export function validateSeriesBankSettings(settings: SeriesBankSettings): Series
     } else if (timing.kind !== 'message') {
         problems.push(`timing must be "message" or "resample", got ${JSON.stringify((timing as { kind: unknown }).kind)}`);
     }
-    if (!withinLimits(settings.horizon, SERIES_BANK_LIMITS.horizon)) problems.push(`horizon must be ${describeLimits(SERIES_BANK_LIMITS.horizon)}, got ${settings.horizon}`);
+    if (!withinLimits(settings.horizon, SERIES_BANK_LIMITS.horizon))
+        problems.push(`horizon must be ${describeLimits(SERIES_BANK_LIMITS.horizon)}, got ${settings.horizon}`);
     if (problems.length > 0 || holtWinters === undefined) throw new RangeError(problems.join('; '));
     return { holtWinters, timing, horizon: settings.horizon };
 }
@@ -204,7 +212,8 @@ export class SeriesBank {
         const bank = new SeriesBank(settings);
         if (typeof state !== 'object' || state === null) throw new RangeError('series bank state must be an object');
         const saved = state as Partial<Record<keyof SeriesBankState, unknown>>;
-        if (saved.format !== STATE_FORMAT) throw new RangeError(`series bank state format must be "${STATE_FORMAT}", got ${JSON.stringify(saved.format)}`);
+        if (saved.format !== STATE_FORMAT)
+            throw new RangeError(`series bank state format must be "${STATE_FORMAT}", got ${JSON.stringify(saved.format)}`);
         const changed = changedParameters(saved.parameters, bank.parameters());
         if (changed.length > 0) throw new ParametersChangedError(changed);
         if (!Array.isArray(saved.series)) throw new RangeError('series bank state: series must be an array');
@@ -212,16 +221,26 @@ export class SeriesBank {
             const s = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<Record<keyof SeriesState, unknown>>;
             if (typeof s.topic !== 'string') throw new RangeError(`series bank state: a series without a topic: ${JSON.stringify(entry)}`);
             if (bank.series.has(s.topic)) throw new RangeError(`series bank state: topic ${JSON.stringify(s.topic)} appears twice`);
-            if (typeof s.failing !== 'boolean') throw new RangeError(`series bank state: ${JSON.stringify(s.topic)}: failing must be a boolean`);
-            if (!Array.isArray(s.recentTimes) || s.recentTimes.length > RECENT_TIMES || !s.recentTimes.every((t) => typeof t === 'number' && Number.isFinite(t))) {
-                throw new RangeError(`series bank state: ${JSON.stringify(s.topic)}: recentTimes must be at most ${RECENT_TIMES} finite numbers`);
+            if (typeof s.failing !== 'boolean')
+                throw new RangeError(`series bank state: ${JSON.stringify(s.topic)}: failing must be a boolean`);
+            if (
+                !Array.isArray(s.recentTimes) ||
+                s.recentTimes.length > RECENT_TIMES ||
+                !s.recentTimes.every((t) => typeof t === 'number' && Number.isFinite(t))
+            ) {
+                throw new RangeError(
+                    `series bank state: ${JSON.stringify(s.topic)}: recentTimes must be at most ${RECENT_TIMES} finite numbers`,
+                );
             }
             const model = HoltWinters.fromJSON(s.model);
             const modelChanged = changedParameters({ ...model.options, ...timingParameters(bank.options.timing) }, bank.parameters());
-            if (modelChanged.length > 0) throw new RangeError(`series bank state: ${JSON.stringify(s.topic)}: the model's options differ (${modelChanged.join(', ')})`);
+            if (modelChanged.length > 0)
+                throw new RangeError(
+                    `series bank state: ${JSON.stringify(s.topic)}: the model's options differ (${modelChanged.join(', ')})`,
+                );
             const timing = bank.options.timing;
             const resampler = timing.kind === 'resample' ? Resampler.fromJSON(s.resampler, { stepSeconds: timing.stepSeconds }) : undefined;
-            bank.series.set(s.topic, { model, resampler, failing: s.failing, recentTimes: [...s.recentTimes as number[]] });
+            bank.series.set(s.topic, { model, resampler, failing: s.failing, recentTimes: [...(s.recentTimes as number[])] });
         }
         return bank;
     }
@@ -292,7 +311,10 @@ function rememberTime(times: number[], timeMs: number): void {
 /** The median gap between consecutive times: robust to a late or a burst message. NaN with fewer than two. */
 function medianSpacing(times: number[]): number {
     if (times.length < 2) return NaN;
-    const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+    const gaps = times
+        .slice(1)
+        .map((t, i) => t - times[i])
+        .sort((a, b) => a - b);
     const middle = gaps.length >> 1;
     return gaps.length % 2 === 1 ? gaps[middle] : (gaps[middle - 1] + gaps[middle]) / 2;
 }

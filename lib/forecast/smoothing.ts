@@ -6,7 +6,7 @@
 
 /** librrd's half-width of the smoothing window: ⌊fraction / 2 × seasonLength⌋ slots. */
 export function smoothingHalfWidth(fraction: number, seasonLength: number): number {
-    return Math.floor(fraction / 2 * seasonLength);
+    return Math.floor((fraction / 2) * seasonLength);
 }
 
 /**

@@ -84,7 +84,10 @@ export type ChartPayload = [{ series: string[]; data: { x: number; y: number | n
 
 /** A request that cannot be planned: which part is wrong, and the offending value. */
 export class HistoryRequestError extends Error {
-    constructor(readonly reason: 'range' | 'end' | 'fields' | 'measurement' | 'timeZone' | 'days' | 'interval', readonly value: unknown) {
+    constructor(
+        readonly reason: 'range' | 'end' | 'fields' | 'measurement' | 'timeZone' | 'days' | 'interval',
+        readonly value: unknown,
+    ) {
         super(`invalid ${reason}: ${JSON.stringify(value)}`);
     }
 }
@@ -127,9 +130,13 @@ export function planHistory(request: HistoryRequest): HistoryPlan {
     });
     const policy = source === 'raw' ? request.available.raw.policy : source;
     const from = (policy === undefined ? '' : `${quotedIdentifier(policy)}.`) + quotedIdentifier(request.measurement);
-    const meterFilter = request.meterTag !== '' && request.meter !== '' ? `${quotedIdentifier(request.meterTag)} = ${stringLiteral(request.meter)} AND ` : '';
-    const query = `SELECT ${columns.join(', ')} FROM ${from} WHERE ${meterFilter}time >= ${queryStart}ms AND time < ${queryEnd}ms`
-        + ` GROUP BY time(${bucket}) fill(none) tz(${stringLiteral(request.timeZone)})`;
+    const meterFilter =
+        request.meterTag !== '' && request.meter !== ''
+            ? `${quotedIdentifier(request.meterTag)} = ${stringLiteral(request.meter)} AND `
+            : '';
+    const query =
+        `SELECT ${columns.join(', ')} FROM ${from} WHERE ${meterFilter}time >= ${queryStart}ms AND time < ${queryEnd}ms` +
+        ` GROUP BY time(${bucket}) fill(none) tz(${stringLiteral(request.timeZone)})`;
     return { range: request.range, source, bucket, query, bounds, fields: request.fields, energyScale: request.energyScale };
 }
 
@@ -194,7 +201,10 @@ export function planSamples(request: SamplesRequest): SamplesPlan {
 
     const policy = source === 'raw' ? request.available.raw.policy : source;
     const from = (policy === undefined ? '' : `${quotedIdentifier(policy)}.`) + quotedIdentifier(request.measurement);
-    const meterFilter = request.meterTag !== '' && request.meter !== '' ? `${quotedIdentifier(request.meterTag)} = ${stringLiteral(request.meter)} AND ` : '';
+    const meterFilter =
+        request.meterTag !== '' && request.meter !== ''
+            ? `${quotedIdentifier(request.meterTag)} = ${stringLiteral(request.meter)} AND `
+            : '';
     const column = `${aggregate}(${quotedIdentifier(columnName(source, aggregate, request.field.name))}) AS ${quotedIdentifier(request.field.name)}`;
     // Without tz(), InfluxDB aligns GROUP BY time() on the epoch, as the bounds are.
     const query = `SELECT ${column} FROM ${from} WHERE ${meterFilter}time >= ${queryStart}ms AND time < ${windowEnd}ms GROUP BY time(${request.interval / 1000}s) fill(none)`;
@@ -275,7 +285,7 @@ export function chartOf(plan: HistoryPlan, rows: readonly (readonly unknown[])[]
     const intervals = plan.bounds.length - 1;
     const data = plan.fields.map((field, column) => {
         const values = field.kind === 'energy' ? energyPerInterval(plan, rows, column + 1) : meanPerInterval(plan, rows, column + 1);
-        return Array.from({ length: intervals }, (_, i) => ({ x: plan.bounds[i], y: values[i] === null ? null : tidy(values[i]!) }));
+        return Array.from({ length: intervals }, (_, i) => ({ x: plan.bounds[i], y: values[i] === null ? null : tidy(values[i]) }));
     });
     return [{ series: plan.fields.map((field) => field.label || field.name), data, labels: [''] }];
 }
@@ -306,7 +316,11 @@ function meanPerInterval(plan: { bounds: readonly number[] }, rows: readonly (re
     return sums.map((sum, i) => (counts[i] === 0 ? null : sum / counts[i]));
 }
 
-function energyPerInterval(plan: { bounds: readonly number[]; energyScale: number }, rows: readonly (readonly unknown[])[], column: number): (number | null)[] {
+function energyPerInterval(
+    plan: { bounds: readonly number[]; energyScale: number },
+    rows: readonly (readonly unknown[])[],
+    column: number,
+): (number | null)[] {
     const energy = new Array<number | null>(plan.bounds.length - 1).fill(null);
     let previous: number | undefined;
     for (const row of rows) {

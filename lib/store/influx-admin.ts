@@ -15,7 +15,13 @@ import { RequestError, ServiceNotAvailableError } from 'influx/lib/src/pool';
 import type { AvailablePolicies } from './history-query';
 import type { InfluxWriterOptions } from './influx-writer';
 import {
-    durationHours, quoteIdentifier, rollupStatements, setupStatements, ROLLUP_1H_POLICY, ROLLUP_1M_POLICY, type ExistingLayout,
+    durationHours,
+    quoteIdentifier,
+    rollupStatements,
+    setupStatements,
+    ROLLUP_1H_POLICY,
+    ROLLUP_1M_POLICY,
+    type ExistingLayout,
     type RetentionSettings,
 } from './retention';
 import { tlsProblemOf, type TlsProblem } from './tls-problems';
@@ -53,8 +59,10 @@ export interface InfluxAdminOptions extends InfluxDatabase {
 }
 
 /** What InfluxWriter needs to reach the database. */
-export type InfluxConnection = Pick<InfluxWriterOptions,
-    'url' | 'database' | 'retentionPolicy' | 'username' | 'password' | 'token' | 'tls'>;
+export type InfluxConnection = Pick<
+    InfluxWriterOptions,
+    'url' | 'database' | 'retentionPolicy' | 'username' | 'password' | 'token' | 'tls'
+>;
 
 export interface StatementResult {
     error?: string;
@@ -236,15 +244,18 @@ export class InfluxAdmin extends EventEmitter<InfluxAdminEvents> {
         if (retention === undefined || this.closed) return;
         let lastFailure: string | undefined;
         const attempt = (delayMs: number): void => {
-            this.runRetentionSetup(retention).then(() => {
-                if (lastFailure !== undefined && !this.closed) this.emit('retentionRecovered');
-            }, (err: Error) => {
-                if (this.closed) return;
-                // One report per distinct failure: an InfluxDB that stays down must not flood the log.
-                if (err.message !== lastFailure) this.emit('retentionFailed', err, delayMs);
-                lastFailure = err.message;
-                this.retryTimer = setTimeout(() => attempt(Math.min(delayMs * 2, this.retryMaxMs)), delayMs);
-            });
+            this.runRetentionSetup(retention).then(
+                () => {
+                    if (lastFailure !== undefined && !this.closed) this.emit('retentionRecovered');
+                },
+                (err: Error) => {
+                    if (this.closed) return;
+                    // One report per distinct failure: an InfluxDB that stays down must not flood the log.
+                    if (err.message !== lastFailure) this.emit('retentionFailed', err, delayMs);
+                    lastFailure = err.message;
+                    this.retryTimer = setTimeout(() => attempt(Math.min(delayMs * 2, this.retryMaxMs)), delayMs);
+                },
+            );
         };
         attempt(this.retryMinMs);
     }

@@ -9,9 +9,14 @@
  * a wrong password or a missing database) the batch goes to the on-disk spool, and so does every
  * batch after it until the spool is empty again, so that replay keeps the arrival order. A replay
  * loop waits (1 s, doubling up to 30 s), probes GET /ping, and drains the spool oldest first,
- * acknowledging each batch once written. A 400 (a bad point, or a field type conflict) is not the
- * batch's fault but a few lines': the batch is split in halves until the bad lines are alone, the
- * others are written, and each bad line is reported once, never retried.
+ * acknowledging each batch once written, and reports what it drained once the spool is empty.
+ * A 400 (a bad point, or a field type conflict) is not the batch's fault but a few lines': the batch
+ * is split in halves until the bad lines are alone and the others are written. A line refused for a
+ * field type conflict (spooled before the store knew the types InfluxDB holds) is sent again with the
+ * value in the held type when it converts exactly, and without that value when it does not (reported
+ * as lost); any other bad line is reported once, never retried.
+ *
+ * Problems are reported as data (server, HTTP status, TLS problem): the node words them.
  *
  * The HTTP calls are plain node:http(s) with a keep-alive agent rather than the `influx` client:
  * the client re-encodes points on every write (it measured about half the raw rate here), and the
@@ -21,7 +26,8 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { LineBuffer } from './line-buffer';
-import { splitLines, type Precision } from './line-protocol';
+import { fieldTypeConflictOf, retypeLine } from './field-conflicts';
+import { splitLines, timeSpanOfLines, type FieldType, type FieldTypes, type Precision } from './line-protocol';
 import { SpoolCorruptError, SpoolFullError, type Spool, type SpoolBatch } from './spool';
 import { tlsProblemOf, type TlsProblem } from './tls-problems';
 
@@ -54,6 +60,8 @@ export interface InfluxWriterOptions {
     closeTimeoutMs?: number;
     /** 'stats' is emitted at most once per interval. */
     statsIntervalMs?: number;
+    /** The types the lines are encoded with: a field type InfluxDB reports in a conflict is learnt there. */
+    fieldTypes?: FieldTypes;
 }
 
 export interface WriterCounters {
@@ -74,8 +82,42 @@ export type WriterState = 'ok' | 'retrying' | 'misconfigured';
 export interface WriterStats extends WriterCounters {
     state: WriterState;
     /** Why InfluxDB is not taking points, while state is not 'ok'. */
-    lastError?: string;
+    problem?: WriteProblem;
 }
+
+/** Why InfluxDB did not take a batch, as data: the node words it in the user's language. */
+export interface WriteProblem {
+    /** `InfluxDB host:port/database`, how the server is named. */
+    server: string;
+    /** The HTTP status InfluxDB answered; 0 when no answer came (unreachable, a timeout, a TLS handshake that failed). */
+    status: number;
+    /** What InfluxDB answered, or Node.js's error without an answer. */
+    detail: string;
+    /** A TLS setting to change, when that is the cause. */
+    tls?: TlsProblem;
+    /** Credentials were sent: a 401 then means wrong ones rather than missing ones. */
+    credentials: boolean;
+}
+
+/** A configuration problem (wrong credentials, missing database, TLS settings): the points wait in the spool. */
+export class InfluxWriteError extends Error {
+    constructor(readonly problem: WriteProblem) {
+        super(problemText(problem));
+    }
+}
+
+/** Why batches went to the spool. */
+export type SpoolCause =
+    /** InfluxDB did not take them (an outage, a 5xx, a timeout). */
+    | { kind: 'unavailable'; problem: WriteProblem }
+    /** InfluxDB refused the connection's settings. */
+    | { kind: 'misconfigured'; problem: WriteProblem }
+    /** Older points are still waiting in the spool. */
+    | { kind: 'behind' }
+    /** InfluxDB is slower than the input. */
+    | { kind: 'slow' }
+    /** The writer closed before InfluxDB took them. */
+    | { kind: 'closed' };
 
 export interface RejectedLine {
     line: string;
@@ -94,14 +136,42 @@ export interface WrittenBatch {
 
 export interface SpooledBatch {
     points: number;
-    reason: string;
+    cause: SpoolCause;
+}
+
+/** The spool emptied: what was replayed from it since it started filling. */
+export interface DrainedSpool {
+    /** Points InfluxDB took from the replayed batches. */
+    points: number;
+    /** The earliest and latest time (ms) of the replayed points. */
+    from: number;
+    to: number;
+}
+
+/**
+ * A value InfluxDB cannot store exactly in its field, found when a line was refused for a field type
+ * conflict: text into a number field, 2.5 into an integer field. The rest of the point was sent again.
+ */
+export interface LostValue {
+    measurement: string;
+    field: string;
+    /** The value as line protocol writes it (`2.5`, `"text"`, `true`). */
+    value: string;
+    /** The type InfluxDB holds the field as. */
+    held: FieldType;
+    /** The line as it was refused. */
+    line: string;
+    /** The value was the point's only field: nothing of the point was stored. */
+    pointLost: boolean;
 }
 
 export interface InfluxWriterEvents {
     written: [batch: WrittenBatch];
     spooled: [batch: SpooledBatch];
     rejected: [rejected: RejectedLine];
-    /** Configuration errors (401, 403, 404), points refused by a full spool, disk errors. */
+    lost: [lost: LostValue];
+    drained: [drained: DrainedSpool];
+    /** Configuration errors (401, 403, 404, TLS: InfluxWriteError), points refused by a full spool, disk errors. */
     error: [error: Error];
     stats: [stats: WriterStats];
 }
@@ -121,9 +191,16 @@ interface Answer {
     fromInflux?: boolean;
 }
 
-type Outcome =
-    | { kind: 'delivered'; written: number; rejected: RejectedLine[] }
-    | { kind: 'retry' | 'misconfigured'; message: string };
+type Outcome = { kind: 'delivered'; delivery: Delivery } | { kind: 'retry' | 'misconfigured'; problem: WriteProblem };
+
+/** What became of a batch's lines. */
+interface Delivery {
+    written: number;
+    rejected: RejectedLine[];
+    lost: LostValue[];
+    /** Lines rewritten for a field type conflict and sent again: one that comes back identical is not retried. */
+    retyped: Set<string>;
+}
 
 interface InFlight {
     batch: SpoolBatch;
@@ -150,6 +227,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     /** `InfluxDB host:port/database`, how errors name the server. */
     private readonly serverName: string;
     private readonly hasCredentials: boolean;
+    private readonly precision: Precision;
+    private readonly fieldTypes: FieldTypes | undefined;
 
     /** The batch being filled: encoders write a line into it, `endLine()` makes it a queued point. */
     readonly lines = new LineBuffer();
@@ -164,8 +243,10 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     private failed = 0;
     private refused = 0;
     private state: WriterState = 'ok';
-    private lastError: string | undefined;
-    private lastReportedError: string | undefined;
+    private problem: WriteProblem | undefined;
+    private lastReportedProblem: string | undefined;
+    /** What was replayed from the spool since it last started filling. */
+    private drained: DrainedSpool = { points: 0, from: Infinity, to: -Infinity };
     private retryDelayMs = 0;
 
     private wakeLoop: (() => void) | undefined;
@@ -180,7 +261,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     constructor(options: InfluxWriterOptions) {
         super();
         const base = new URL(options.url);
-        if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`InfluxDB URL ${options.url}: only http and https are supported`);
+        if (base.protocol !== 'http:' && base.protocol !== 'https:')
+            throw new Error(`InfluxDB URL ${options.url}: only http and https are supported`);
         this.spool = options.spool;
         this.batchSize = options.batchSize ?? 5000;
         this.flushIntervalMs = options.flushIntervalMs ?? 1000;
@@ -190,10 +272,14 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         this.retryMaxMs = options.retryMaxMs ?? 30_000;
         this.closeTimeoutMs = options.closeTimeoutMs ?? 5000;
         this.statsIntervalMs = options.statsIntervalMs ?? 1000;
+        this.precision = options.precision;
+        this.fieldTypes = options.fieldTypes;
 
         const secure = base.protocol === 'https:';
         this.transport = secure ? https : http;
-        this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...options.tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+        this.agent = secure
+            ? new https.Agent({ keepAlive: true, maxSockets: 1, ...options.tls })
+            : new http.Agent({ keepAlive: true, maxSockets: 1 });
         const headers: http.OutgoingHttpHeaders = {};
         if (options.token !== undefined) headers.authorization = `Token ${options.token}`;
         else if (options.username !== undefined || options.password !== undefined) {
@@ -212,7 +298,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     }
 
     get counters(): WriterCounters {
-        const inFlightQueued = this.inFlight !== undefined && !this.inFlight.fromSpool && !this.inFlight.alsoSpooled ? this.inFlight.batch.points : 0;
+        const inFlightQueued =
+            this.inFlight !== undefined && !this.inFlight.fromSpool && !this.inFlight.alsoSpooled ? this.inFlight.batch.points : 0;
         return {
             queued: this.lines.lines + this.memoryPoints + inFlightQueued,
             written: this.written,
@@ -223,7 +310,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     }
 
     get stats(): WriterStats {
-        return { ...this.counters, state: this.state, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) };
+        return { ...this.counters, state: this.state, ...(this.problem === undefined ? {} : { problem: this.problem }) };
     }
 
     /**
@@ -268,7 +355,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     /** Sends what is queued now; resolves once it is written, rejected or spooled. */
     async flush(): Promise<void> {
         this.cut();
-        while (this.memory.length > 0 || this.holdsInFlightBatch()) await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+        while (this.memory.length > 0 || this.holdsInFlightBatch())
+            await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
         await this.spool.flush();
     }
 
@@ -285,7 +373,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
             const deadline = setTimeout(() => this.activeRequest?.destroy(new Error('abandoned at close')), this.closeTimeoutMs);
             await this.loop;
             clearTimeout(deadline);
-            this.moveMemoryToSpool('the writer closed before InfluxDB took them');
+            this.moveMemoryToSpool({ kind: 'closed' });
             clearTimeout(this.statsTimer);
             this.agent.destroy();
             try {
@@ -305,11 +393,11 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         if (this.lines.lines === 0) return;
         const batch = this.takeLines();
         if (this.spool.batches > 0) {
-            this.appendToSpool([batch], 'older points are still waiting in the spool');
+            this.appendToSpool([batch], { kind: 'behind' });
         } else {
             this.memory.push(batch);
             this.memoryPoints += batch.points;
-            if (this.memory.length > this.maxQueuedBatches) this.moveMemoryToSpool('InfluxDB is slower than the input');
+            if (this.memory.length > this.maxQueuedBatches) this.moveMemoryToSpool({ kind: 'slow' });
         }
         this.wakeLoop?.();
     }
@@ -320,7 +408,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     }
 
     /** Everything in memory goes to the spool, oldest first: `older` (a failed batch), the batch in flight, the rest. */
-    private moveMemoryToSpool(reason: string, older: SpoolBatch[] = []): void {
+    private moveMemoryToSpool(cause: SpoolCause, older: SpoolBatch[] = []): void {
         const batches = [...older];
         if (this.holdsInFlightBatch()) batches.push(this.inFlight!.batch);
         batches.push(...this.memory.splice(0));
@@ -328,26 +416,32 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         if (this.lines.lines > 0) batches.push(this.takeLines());
         clearTimeout(this.flushTimer);
         this.flushTimer = undefined;
-        this.appendToSpool(batches, reason);
+        this.appendToSpool(batches, cause);
         this.progressed();
     }
 
-    private appendToSpool(batches: SpoolBatch[], reason: string): void {
+    private appendToSpool(batches: SpoolBatch[], cause: SpoolCause): void {
         for (const [index, batch] of batches.entries()) {
             try {
                 this.spool.append(batch);
             } catch (err) {
                 // Appending the later batches after a gap would break the order: they are refused too.
                 // A batch still in flight keeps its chance: InfluxDB may yet take it.
-                const lost = batches.slice(index).filter((b) => b !== this.inFlight?.batch).reduce((sum, b) => sum + b.points, 0);
+                const lost = batches
+                    .slice(index)
+                    .filter((b) => b !== this.inFlight?.batch)
+                    .reduce((sum, b) => sum + b.points, 0);
                 this.refused += lost;
                 this.statsChanged();
                 const message = `${lost} points refused: they could not be kept in the spool (${(err as Error).message})`;
-                this.emit('error', err instanceof SpoolFullError ? new SpoolFullError(message, err.maxBytes) : new Error(message, { cause: err }));
+                this.emit(
+                    'error',
+                    err instanceof SpoolFullError ? new SpoolFullError(message, err.maxBytes) : new Error(message, { cause: err }),
+                );
                 return;
             }
             if (batch === this.inFlight?.batch) this.inFlight.alsoSpooled = true;
-            this.emit('spooled', { points: batch.points, reason });
+            this.emit('spooled', { points: batch.points, cause });
         }
         this.statsChanged();
     }
@@ -376,8 +470,8 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
                 this.inFlight = job;
                 const outcome = await this.deliver(job.batch);
                 delivered = outcome.kind === 'delivered';
-                if (outcome.kind === 'delivered') this.delivered(job, outcome.written, outcome.rejected);
-                else this.undelivered(job, outcome.kind, outcome.message);
+                if (outcome.kind === 'delivered') this.delivered(job, outcome.delivery);
+                else this.undelivered(job, outcome.kind, outcome.problem);
             } catch (err) {
                 // The spool's disk failed (EIO, EACCES…): report it and try again later rather than stop.
                 this.emit('error', err as Error);
@@ -407,29 +501,48 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         return { batch, fromSpool: false, alsoSpooled: false };
     }
 
-    private delivered(job: InFlight, written: number, rejected: RejectedLine[]): void {
-        if (job.fromSpool || job.alsoSpooled) this.spool.ack();
+    private delivered(job: InFlight, { written, rejected, lost }: Delivery): void {
+        const replayed = job.fromSpool || job.alsoSpooled;
+        if (replayed) {
+            this.spool.ack();
+            this.noteReplayed(job.batch, written);
+        }
         this.written += written;
-        this.failed += rejected.length;
+        this.failed += rejected.length + lost.filter((value) => value.pointLost).length;
         this.retryDelayMs = 0;
         this.state = 'ok';
-        this.lastError = undefined;
-        this.lastReportedError = undefined;
+        this.problem = undefined;
+        this.lastReportedProblem = undefined;
         for (const line of rejected) this.emit('rejected', line);
-        this.emit('written', { points: written, replayed: job.fromSpool || job.alsoSpooled, bytes: job.batch.bytes });
+        for (const value of lost) this.emit('lost', value);
+        this.emit('written', { points: written, replayed, bytes: job.batch.bytes });
+        if (replayed && this.spool.batches === 0) {
+            const drained = this.drained;
+            this.drained = { points: 0, from: Infinity, to: -Infinity };
+            this.emit('drained', drained);
+        }
         this.statsChanged();
     }
 
-    private undelivered(job: InFlight, kind: 'retry' | 'misconfigured', message: string): void {
+    private noteReplayed(batch: SpoolBatch, written: number): void {
+        this.drained.points += written;
+        const span = timeSpanOfLines(batch.bytes.toString('utf8'), this.precision);
+        if (span === undefined) return;
+        this.drained.from = Math.min(this.drained.from, span.from);
+        this.drained.to = Math.max(this.drained.to, span.to);
+    }
+
+    private undelivered(job: InFlight, kind: 'retry' | 'misconfigured', problem: WriteProblem): void {
         this.inFlight = undefined;
         const notYetSpooled = job.fromSpool || job.alsoSpooled ? [] : [job.batch];
-        this.moveMemoryToSpool(kind === 'retry' ? `InfluxDB did not take them: ${message}` : message, notYetSpooled);
+        this.moveMemoryToSpool({ kind: kind === 'retry' ? 'unavailable' : 'misconfigured', problem }, notYetSpooled);
         this.state = kind === 'retry' ? 'retrying' : 'misconfigured';
-        this.lastError = message;
+        this.problem = problem;
         // An outage is expected and shows in the stats; a configuration error needs the user.
-        if (kind === 'misconfigured' && message !== this.lastReportedError) {
-            this.lastReportedError = message;
-            this.emit('error', new Error(`${message} (points are kept in the spool until this is fixed)`));
+        const text = problemText(problem);
+        if (kind === 'misconfigured' && text !== this.lastReportedProblem) {
+            this.lastReportedProblem = text;
+            this.emit('error', new InfluxWriteError(problem));
         }
         this.statsChanged();
     }
@@ -442,7 +555,7 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
             if (this.closing !== undefined) return;
             const ping = await this.request('GET', this.pingPath);
             if (ping.status !== 0 && ping.status < 500) return;
-            this.lastError = ping.status === 0 ? ping.message : `GET /ping answered ${ping.status}`;
+            this.problem = this.problemOf(ping);
             this.statsChanged();
         }
     }
@@ -461,10 +574,24 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
     private async deliver(batch: SpoolBatch): Promise<Outcome> {
         const answer = await this.request('POST', this.writePath, batch.bytes);
         const verdict = verdictOf(answer);
-        if (verdict === 'written') return { kind: 'delivered', written: batch.points, rejected: [] };
-        if (verdict !== 'bad lines') return { kind: verdict, message: this.describe(answer) };
-        const result = { kind: 'delivered' as const, written: 0, rejected: [] as RejectedLine[] };
-        return (await this.sortOut(splitLines(batch.bytes.toString('utf8')), answer, result)) ?? result;
+        const delivery: Delivery = { written: 0, rejected: [], lost: [], retyped: new Set() };
+        if (verdict === 'written') {
+            delivery.written = batch.points;
+            return { kind: 'delivered', delivery };
+        }
+        if (verdict !== 'bad lines') return { kind: verdict, problem: this.problemOf(answer) };
+        return (await this.sortOut(splitLines(batch.bytes.toString('utf8')), answer, delivery)) ?? { kind: 'delivered', delivery };
+    }
+
+    /** Sends lines again, sorting out what InfluxDB refuses; an outcome when InfluxDB stopped taking points. */
+    private async resend(lines: string[], delivery: Delivery): Promise<Outcome | undefined> {
+        const answer = await this.request('POST', this.writePath, Buffer.from(lines.join('\n')));
+        const verdict = verdictOf(answer);
+        if (verdict === 'written') delivery.written += lines.length;
+        // The whole batch is tried again later; the lines written so far are then rewritten.
+        else if (verdict !== 'bad lines') return { kind: verdict, problem: this.problemOf(answer) };
+        else return this.sortOut(lines, answer, delivery);
+        return undefined;
     }
 
     /**
@@ -473,31 +600,57 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
      * good points of the refused request already (a "partial write"); writing them again is
      * harmless, since a point with the same series and time replaces itself.
      */
-    private async sortOut(lines: string[], refusal: Answer, result: { written: number; rejected: RejectedLine[] }): Promise<Outcome | undefined> {
-        if (lines.length === 1 || droppedAll(refusal, lines.length)) {
-            for (const line of lines) result.rejected.push({ line, status: refusal.status, message: refusal.message });
-            return undefined;
-        }
+    private async sortOut(lines: string[], refusal: Answer, delivery: Delivery): Promise<Outcome | undefined> {
+        if (lines.length === 1 || droppedAll(refusal, lines.length)) return this.settle(lines, refusal, delivery);
         const middle = lines.length >>> 1;
         for (const half of [lines.slice(0, middle), lines.slice(middle)]) {
-            const answer = await this.request('POST', this.writePath, Buffer.from(half.join('\n')));
-            const verdict = verdictOf(answer);
-            if (verdict === 'written') {
-                result.written += half.length;
-            } else if (verdict !== 'bad lines') {
-                // The whole batch is tried again later; the halves written so far are then rewritten.
-                return { kind: verdict, message: this.describe(answer) };
-            } else {
-                const stopped = await this.sortOut(half, answer, result);
-                if (stopped !== undefined) return stopped;
-            }
+            const stopped = await this.resend(half, delivery);
+            if (stopped !== undefined) return stopped;
         }
+        return undefined;
+    }
+
+    /**
+     * Lines InfluxDB refused together, for the reason it gave. A field type conflict is settled: a
+     * line holding that field is sent again with the value in the type InfluxDB holds, or without the
+     * value when it has no exact equivalent (lost); another field of it may conflict next, and is
+     * settled in turn. A line the conflict is not about (InfluxDB names one reason for all the lines
+     * it dropped) goes with them, to get its own answer. Any other reason rejects the lines.
+     */
+    private async settle(lines: string[], refusal: Answer, delivery: Delivery): Promise<Outcome | undefined> {
+        const conflict = fieldTypeConflictOf(refusal.message);
+        if (conflict !== undefined) {
+            this.fieldTypes?.learn(conflict);
+            const again: string[] = [];
+            let settled = false;
+            for (const line of lines) {
+                const fixed = retypeLine(line, conflict);
+                if (fixed.kind === 'unrelated' || (fixed.kind === 'retyped' && delivery.retyped.has(fixed.line))) {
+                    again.push(line);
+                } else if (fixed.kind === 'retyped') {
+                    settled = true;
+                    delivery.retyped.add(fixed.line);
+                    again.push(fixed.line);
+                } else {
+                    settled = true;
+                    const { measurement, field, held } = conflict;
+                    delivery.lost.push({ measurement, field, value: fixed.value, held, line, pointLost: fixed.rest === undefined });
+                    if (fixed.rest !== undefined) again.push(fixed.rest);
+                }
+            }
+            // Without a line settled, sending them again would only bring the same answer.
+            if (settled) return again.length === 0 ? undefined : this.resend(again, delivery);
+        }
+        for (const line of lines) delivery.rejected.push({ line, status: refusal.status, message: refusal.message });
         return undefined;
     }
 
     private request(method: 'GET' | 'POST', path: string, payload?: Buffer, retryingStaleSocket = false): Promise<Answer> {
         return new Promise((resolve) => {
-            const headers = payload === undefined ? this.requestBase.headers : { ...this.requestBase.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': payload.length };
+            const headers =
+                payload === undefined
+                    ? this.requestBase.headers
+                    : { ...this.requestBase.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': payload.length };
             const req = this.transport.request({ ...this.requestBase, method, path, headers });
             this.activeRequest = req;
             let settled = false;
@@ -543,21 +696,20 @@ export class InfluxWriter extends EventEmitter<InfluxWriterEvents> {
         for (const resolve of this.progressWaiters.splice(0)) resolve();
     }
 
-    /** Emits 'stats' now, or at the end of the current interval if one was just emitted; close() emits the last. */
-    /** Why InfluxDB did not take a batch, naming the server, with what to do about the usual causes. */
-    private describe(answer: Answer): string {
-        const tlsProblem = tlsProblemOf(answer);
-        const advice = tlsProblem === undefined ? '' : ` — ${TLS_ADVICE[tlsProblem]}`;
-        if (answer.status === 0) return `${this.serverName} unreachable: ${answer.message}${advice}`;
-        if (tlsProblem !== undefined) return `${this.serverName} answered ${answer.status}: ${answer.message}${advice}`;
-        const hint: Record<number, string> = {
-            401: this.hasCredentials ? 'check the username and password (or token)' : 'InfluxDB asks for credentials: set a username and password (or a token)',
-            403: 'the user may not write to this database',
-            404: 'create the database (or, on InfluxDB 2.x, the bucket and its v1 mapping)',
+    /** Why InfluxDB did not take a batch, naming the server. */
+    private problemOf(answer: Answer): WriteProblem {
+        const tls = tlsProblemOf(answer);
+        const problem: WriteProblem = {
+            server: this.serverName,
+            status: answer.status,
+            detail: answer.message,
+            credentials: this.hasCredentials,
         };
-        return `${this.serverName} answered ${answer.status}: ${answer.message}${hint[answer.status] === undefined ? '' : ` — ${hint[answer.status]}`}`;
+        if (tls !== undefined) problem.tls = tls;
+        return problem;
     }
 
+    /** Emits 'stats' now, or at the end of the current interval if one was just emitted; close() emits the last. */
     private statsChanged(): void {
         if (this.statsTimer !== undefined || this.closing !== undefined) return;
         const wait = Math.max(0, this.lastStatsAt + this.statsIntervalMs - Date.now());
@@ -584,12 +736,14 @@ function verdictOf(answer: Answer): 'written' | 'bad lines' | 'retry' | 'misconf
     return answer.fromInflux ? 'bad lines' : 'misconfigured';
 }
 
-/** What the user must do about a TLS setting, in the words of an error message. */
-const TLS_ADVICE: Record<TlsProblem, string> = {
-    'untrusted certificate': "the server's certificate is not trusted: give the influx-server a TLS configuration with its CA (or the certificate itself)",
-    'not tls': 'InfluxDB does not speak TLS on this port: turn TLS off',
-    'tls expected': 'InfluxDB expects TLS on this port: turn TLS on',
-};
+/** A problem in plain words, without advice: an Error's message, and how repeated reports are told apart. */
+function problemText(problem: WriteProblem): string {
+    const what =
+        problem.status === 0
+            ? `${problem.server} unreachable: ${problem.detail}`
+            : `${problem.server} answered ${problem.status}: ${problem.detail}`;
+    return problem.tls === undefined ? what : `${what} (TLS: ${problem.tls})`;
+}
 
 /**
  * InfluxDB 1.x counts the points it dropped for a type conflict or an invalid name ("partial

@@ -10,6 +10,7 @@
  * `#`, which influxd reads as a comment.
  */
 
+import { fieldTypeConflictOf, type FieldTypeConflict } from './field-conflicts';
 import { LineBuffer } from './line-buffer';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
@@ -25,9 +26,7 @@ export interface Point {
     time: number;
 }
 
-export type EncodedPoint =
-    | { line: string; dropped: readonly string[] }
-    | { line: undefined; dropped: readonly string[]; reason: string };
+export type EncodedPoint = { line: string; dropped: readonly string[] } | { line: undefined; dropped: readonly string[]; reason: string };
 
 /**
  * The type each (measurement, field) has in InfluxDB, or will have once the first point lands:
@@ -72,11 +71,16 @@ export class FieldTypes {
      * are encoded with the type InfluxDB holds. Returns whether the message was such a conflict.
      */
     learnFromConflict(message: string): boolean {
-        const conflict = /input field "(.*)" on measurement "(.*)" is type \w+, already exists as type (\w+)/.exec(message);
-        if (conflict === null || !isFieldType(conflict[3])) return false;
-        this.fieldsOf(conflict[2]).set(conflict[1], conflict[3]);
-        this.changes++;
+        const conflict = fieldTypeConflictOf(message);
+        if (conflict === undefined) return false;
+        this.learn(conflict);
         return true;
+    }
+
+    /** Takes the type InfluxDB said it holds a field as. */
+    learn(conflict: FieldTypeConflict): void {
+        this.fieldsOf(conflict.measurement).set(conflict.field, conflict.held);
+        this.changes++;
     }
 
     /**
@@ -138,10 +142,11 @@ const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 
 /**
- * How a whole JS number is written: `auto` as an integer (meter indexes, counters: exact and what
- * the field holds forever), `float` as a float (measurements and forecasts, whose first value may
- * happen to be whole: InfluxDB fixes a field's type at its first value and would then refuse every
- * fractional one).
+ * How a whole JS number is written: `float` as a float, exact below 2^53 (a field whose first value
+ * happens to be whole then still takes the fractional ones: InfluxDB fixes a field's type at its
+ * first value and refuses every value of another type), except in the fields named as integer
+ * fields; `auto` as an integer, in every field (for flows saved when this was the only way).
+ * Either way, a whole number goes into a field InfluxDB holds as integer as an integer.
  */
 export type NumberTyping = 'auto' | 'float';
 
@@ -169,11 +174,17 @@ export class PointEncoder {
     private layout: FieldLayout | undefined;
     private readonly layouts = new Map<string, FieldLayout>();
 
+    private readonly integerFields: ReadonlySet<string>;
+
+    /** `integerFields`: with numbers `float`, the fields whose whole numbers are written as integers. */
     constructor(
         private readonly precision: Precision,
         private readonly fieldTypes?: FieldTypes,
         private readonly numbers: NumberTyping = 'auto',
-    ) {}
+        integerFields: Iterable<string> = [],
+    ) {
+        this.integerFields = new Set(integerFields);
+    }
 
     /**
      * Writes the point's line into `lines`, not ended (its owner ends it once it takes the point), and
@@ -184,7 +195,8 @@ export class PointEncoder {
         if (this.dropped.length > 0) this.dropped.length = 0;
         const measurement = point.measurement;
         const time = point.time;
-        if (!(Math.abs(time) <= MAX_TIME_MS)) return `time ${time} is not a date InfluxDB can store (ms since 1970, within years 1677–2262)`;
+        if (!(Math.abs(time) <= MAX_TIME_MS))
+            return `time ${time} is not a date InfluxDB can store (ms since 1970, within years 1677–2262)`;
         const tags = point.tags;
         if (measurement !== this.seriesMeasurement || tags !== this.seriesTags) {
             const series = seriesKey(measurement, tags);
@@ -236,7 +248,7 @@ export class PointEncoder {
             if (layout === undefined) {
                 // Measurements come from messages: a bound keeps a flow that invents names from growing this forever.
                 if (this.layouts.size >= MAX_CACHED_NAMES) this.layouts.clear();
-                layout = new FieldLayout(measurement, this.fieldTypes);
+                layout = new FieldLayout(measurement, this.fieldTypes, this.integerFields);
                 this.layouts.set(measurement, layout);
             }
             this.layout = layout;
@@ -253,12 +265,14 @@ export class PointEncoder {
             case 'number': {
                 if (!Number.isFinite(value)) return false;
                 const integral = Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT;
-                const type = layout.typeFor(slot, integral && this.numbers === 'auto' ? 'integer' : 'float', integral);
+                const wanted = integral && (this.numbers === 'auto' || layout.integers[slot]) ? 'integer' : 'float';
+                const type = layout.typeFor(slot, wanted, integral);
                 if (type === undefined) return false;
                 lines.copy(key);
-                if (type === 'float') lines.ascii(String(value));
+                // A whole float has the digits of the integer (below 2^53 String() writes no exponent), without a string.
+                if (Number.isSafeInteger(value)) lines.integer(value);
+                else if (type === 'float') lines.ascii(String(value));
                 // Past 2^53 digits would be rounded (2^63 would print out of int64's range): BigInt prints the exact value.
-                else if (Number.isSafeInteger(value)) lines.integer(value);
                 else lines.ascii(String(BigInt(value)));
                 if (type === 'integer') lines.byte(LETTER_I);
                 return true;
@@ -303,14 +317,46 @@ export class PointEncoder {
 }
 
 /** One line of text for one point, with the same rules as PointEncoder (which a batch writer uses directly). */
-export function encodePoint(point: Point, precision: Precision, fieldTypes?: FieldTypes, numbers: NumberTyping = 'auto'): EncodedPoint {
-    const encoder = new PointEncoder(precision, fieldTypes, numbers);
+export function encodePoint(
+    point: Point,
+    precision: Precision,
+    fieldTypes?: FieldTypes,
+    numbers: NumberTyping = 'auto',
+    integerFields: Iterable<string> = [],
+): EncodedPoint {
+    const encoder = new PointEncoder(precision, fieldTypes, numbers, integerFields);
     const lines = new LineBuffer(256);
     const reason = encoder.encode(lines, point);
     const dropped = encoder.dropped.length === 0 ? NOTHING_DROPPED : encoder.dropped;
     if (reason !== undefined) return { line: undefined, dropped, reason };
     lines.endLine();
     return { line: lines.take().bytes.toString('utf8'), dropped };
+}
+
+/** Why PointEncoder left a field out of a point (one of its `dropped`), with what a message about it needs. */
+export type LeftOut =
+    /** A key InfluxDB cannot take (empty, `time`, a newline, a backslash it would read as an escape). */
+    | { reason: 'name' }
+    | { reason: 'null' }
+    | { reason: 'not finite'; value: number }
+    /** An object or an array. */
+    | { reason: 'nested' }
+    /** A function, a BigInt, a symbol: `type` is its typeof. */
+    | { reason: 'unsupported'; type: string }
+    /** A value of another type than InfluxDB holds the field as, without an exact equivalent: this value is lost. */
+    | { reason: 'type'; held: FieldType };
+
+/** Why `field` was left out of `point` by an encoder with these field types. */
+export function whyLeftOut(point: Point, field: string, fieldTypes?: FieldTypes): LeftOut {
+    if (escapeFieldKey(field) === undefined) return { reason: 'name' };
+    const value = point.fields[field];
+    if (value === null || value === undefined) return { reason: 'null' };
+    if (typeof value === 'number' && !Number.isFinite(value)) return { reason: 'not finite', value };
+    if (typeof value === 'object') return { reason: 'nested' };
+    const held = fieldTypes?.get(point.measurement, field);
+    if (held === undefined || (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean'))
+        return { reason: 'unsupported', type: typeof value };
+    return { reason: 'type', held };
 }
 
 /**
@@ -321,13 +367,18 @@ export function encodePoint(point: Point, precision: Precision, fieldTypes?: Fie
  * change (seeded, learnt from a conflict, claimed by any encoder) every slot is learnt afresh.
  */
 class FieldLayout {
-    /** The field name in each slot; its `key=` as bytes (null: a key InfluxDB cannot take); its type, if known. */
+    /** The field name in each slot; its `key=` as bytes (null: a key InfluxDB cannot take); its type, if known; whether it is an integer field. */
     readonly names: string[] = [];
     readonly keys: (Buffer | null)[] = [];
     readonly types: (FieldType | undefined)[] = [];
+    readonly integers: boolean[] = [];
     version: number;
 
-    constructor(readonly measurement: string, private readonly fieldTypes: FieldTypes | undefined) {
+    constructor(
+        readonly measurement: string,
+        private readonly fieldTypes: FieldTypes | undefined,
+        private readonly integerFields: ReadonlySet<string>,
+    ) {
         this.version = fieldTypes?.version ?? 0;
     }
 
@@ -336,6 +387,7 @@ class FieldLayout {
         const escaped = escapeFieldKey(field);
         this.keys[slot] = escaped === undefined ? null : Buffer.from(escaped + '=');
         this.types[slot] = this.fieldTypes?.get(this.measurement, field);
+        this.integers[slot] = this.integerFields.has(field);
     }
 
     /** What a value of `type` is written as into the field in `slot` (see FieldTypes.claim); without FieldTypes, `type`. */
@@ -354,6 +406,7 @@ class FieldLayout {
         this.names.length = 0;
         this.keys.length = 0;
         this.types.length = 0;
+        this.integers.length = 0;
         this.version = version;
     }
 }
@@ -409,10 +462,12 @@ function tagPair(key: string, value: string | undefined): string | Refusal {
 
 function escapeMeasurement(name: string): string | Refusal {
     if (!MEASUREMENT_SPECIAL.test(name)) return name === '' ? new Refusal('empty measurement name') : name;
-    if (name.startsWith('#')) return new Refusal(`measurement ${JSON.stringify(name)} starts with #, which InfluxDB reads as a comment line`);
+    if (name.startsWith('#'))
+        return new Refusal(`measurement ${JSON.stringify(name)} starts with #, which InfluxDB reads as a comment line`);
     if (name.includes('\n')) return new Refusal(`measurement ${JSON.stringify(name)} contains a newline`);
     // influxd unescapes \, \space \= and \" in measurements, and a trailing backslash would escape the separator.
-    if (/\\([,= "]|$)/.test(name)) return new Refusal(`measurement ${JSON.stringify(name)} has a backslash InfluxDB would read as an escape`);
+    if (/\\([,= "]|$)/.test(name))
+        return new Refusal(`measurement ${JSON.stringify(name)} has a backslash InfluxDB would read as an escape`);
     return name.replace(/[, ]/g, '\\$&');
 }
 
@@ -423,7 +478,8 @@ function escapeTag(text: string, part: 'key' | 'value'): string | Refusal {
     }
     if (text.includes('\n')) return new Refusal(`tag ${part} ${JSON.stringify(text)} contains a newline`);
     // In tags influxd keeps a backslash before an ordinary character and reads `\\,` as `\` + `,`: only the end is a trap.
-    if (text.endsWith('\\')) return new Refusal(`tag ${part} ${JSON.stringify(text)} ends with a backslash, which would escape the separator`);
+    if (text.endsWith('\\'))
+        return new Refusal(`tag ${part} ${JSON.stringify(text)} ends with a backslash, which would escape the separator`);
     return text.replace(/[,= ]/g, '\\$&');
 }
 
@@ -511,4 +567,11 @@ export function timeSpanOfLines(text: string, precision: Precision): { from: num
         if (time > to) to = time;
     }
     return from <= to ? { from, to } : undefined;
+}
+
+/** The first and last lines of a batch of line protocol, for a log that says what a batch held. */
+export function batchEnds(bytes: Buffer): { first: string; last: string } {
+    const text = bytes.toString('utf8');
+    const firstEnd = text.indexOf('\n');
+    return { first: firstEnd < 0 ? text : text.slice(0, firstEnd), last: text.slice(text.lastIndexOf('\n') + 1) };
 }

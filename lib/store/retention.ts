@@ -79,12 +79,23 @@ export function continuousQueries(database: string): ContinuousQueryDefinition[]
     ];
 }
 
-function rollup(database: string, into: string, from: string, every: string, span: string, argument: (aggregate: RollupAggregate) => string): ContinuousQueryDefinition {
+function rollup(
+    database: string,
+    into: string,
+    from: string,
+    every: string,
+    span: string,
+    argument: (aggregate: RollupAggregate) => string,
+): ContinuousQueryDefinition {
     const name = into;
     const db = quoteIdentifier(database);
     const functions = ROLLUP_AGGREGATES.map((aggregate) => `${aggregate}(${argument(aggregate)})`).join(', ');
     const select = `SELECT ${functions} INTO ${db}.${quoteIdentifier(into)}.:MEASUREMENT FROM ${db}.${quoteIdentifier(from)}./.*/ GROUP BY time(${every}), *`;
-    return { name, select, create: `CREATE CONTINUOUS QUERY ${quoteIdentifier(name)} ON ${db} RESAMPLE EVERY ${every} FOR ${span} BEGIN ${select} END` };
+    return {
+        name,
+        select,
+        create: `CREATE CONTINUOUS QUERY ${quoteIdentifier(name)} ON ${db} RESAMPLE EVERY ${every} FOR ${span} BEGIN ${select} END`,
+    };
 }
 
 /**
@@ -113,7 +124,9 @@ export function setupStatements(settings: RetentionSettings, existing: ExistingL
         const duration = policy.days === 0 ? 'INF' : `${policy.days}d`;
         const rp = quoteIdentifier(policy.name);
         if (found === undefined) {
-            statements.push(`CREATE RETENTION POLICY ${rp} ON ${db} DURATION ${duration} REPLICATION 1${policy.isDefault ? ' DEFAULT' : ''}`);
+            statements.push(
+                `CREATE RETENTION POLICY ${rp} ON ${db} DURATION ${duration} REPLICATION 1${policy.isDefault ? ' DEFAULT' : ''}`,
+            );
             continue;
         }
         const changes: string[] = [];
@@ -139,14 +152,85 @@ export function durationHours(duration: string): number {
 
 /** InfluxQL's keywords (influxql/token.go, 1.x): an identifier spelled like one must be quoted. */
 const KEYWORDS = new Set([
-    'ALL', 'ALTER', 'ANALYZE', 'ANY', 'AS', 'ASC', 'BEGIN', 'BY', 'CARDINALITY', 'CREATE', 'CONTINUOUS',
-    'DATABASE', 'DATABASES', 'DEFAULT', 'DELETE', 'DESC', 'DESTINATIONS', 'DIAGNOSTICS', 'DISTINCT', 'DROP',
-    'DURATION', 'END', 'EVERY', 'EXACT', 'EXPLAIN', 'FIELD', 'FOR', 'FROM', 'GRANT', 'GRANTS', 'GROUP',
-    'GROUPS', 'IN', 'INF', 'INSERT', 'INTO', 'KEY', 'KEYS', 'KILL', 'LIMIT', 'MEASUREMENT', 'MEASUREMENTS',
-    'NAME', 'OFFSET', 'ON', 'ORDER', 'PASSWORD', 'POLICY', 'POLICIES', 'PRIVILEGES', 'QUERIES', 'QUERY',
-    'READ', 'REPLICATION', 'RESAMPLE', 'RETENTION', 'REVOKE', 'SELECT', 'SERIES', 'SET', 'SHARD', 'SHARDS',
-    'SLIMIT', 'SOFFSET', 'STATS', 'SUBSCRIPTION', 'SUBSCRIPTIONS', 'TAG', 'TO', 'USER', 'USERS', 'VALUES',
-    'WHERE', 'WITH', 'WRITE', 'AND', 'OR', 'TRUE', 'FALSE',
+    'ALL',
+    'ALTER',
+    'ANALYZE',
+    'ANY',
+    'AS',
+    'ASC',
+    'BEGIN',
+    'BY',
+    'CARDINALITY',
+    'CREATE',
+    'CONTINUOUS',
+    'DATABASE',
+    'DATABASES',
+    'DEFAULT',
+    'DELETE',
+    'DESC',
+    'DESTINATIONS',
+    'DIAGNOSTICS',
+    'DISTINCT',
+    'DROP',
+    'DURATION',
+    'END',
+    'EVERY',
+    'EXACT',
+    'EXPLAIN',
+    'FIELD',
+    'FOR',
+    'FROM',
+    'GRANT',
+    'GRANTS',
+    'GROUP',
+    'GROUPS',
+    'IN',
+    'INF',
+    'INSERT',
+    'INTO',
+    'KEY',
+    'KEYS',
+    'KILL',
+    'LIMIT',
+    'MEASUREMENT',
+    'MEASUREMENTS',
+    'NAME',
+    'OFFSET',
+    'ON',
+    'ORDER',
+    'PASSWORD',
+    'POLICY',
+    'POLICIES',
+    'PRIVILEGES',
+    'QUERIES',
+    'QUERY',
+    'READ',
+    'REPLICATION',
+    'RESAMPLE',
+    'RETENTION',
+    'REVOKE',
+    'SELECT',
+    'SERIES',
+    'SET',
+    'SHARD',
+    'SHARDS',
+    'SLIMIT',
+    'SOFFSET',
+    'STATS',
+    'SUBSCRIPTION',
+    'SUBSCRIPTIONS',
+    'TAG',
+    'TO',
+    'USER',
+    'USERS',
+    'VALUES',
+    'WHERE',
+    'WITH',
+    'WRITE',
+    'AND',
+    'OR',
+    'TRUE',
+    'FALSE',
 ]);
 
 /** An identifier as influxd prints it: bare when it can be, else in double quotes. */

@@ -37,7 +37,10 @@ export interface SpoolOptions {
 export class SpoolFullError extends Error {
     override readonly name = 'SpoolFullError';
 
-    constructor(message: string, readonly maxBytes: number) {
+    constructor(
+        message: string,
+        readonly maxBytes: number,
+    ) {
         super(message);
     }
 }
@@ -46,7 +49,10 @@ export class SpoolFullError extends Error {
 export class SpoolCorruptError extends Error {
     override readonly name = 'SpoolCorruptError';
 
-    constructor(message: string, readonly points: number) {
+    constructor(
+        message: string,
+        readonly points: number,
+    ) {
         super(message);
     }
 }
@@ -104,10 +110,13 @@ export class Spool {
         fs.mkdirSync(this.dir, { recursive: true });
 
         const cursor = this.readCursor();
-        const seqs = fs.readdirSync(this.dir).flatMap((name) => {
-            const match = SEGMENT_NAME.exec(name);
-            return match === null ? [] : [Number(match[1])];
-        }).sort((a, b) => a - b);
+        const seqs = fs
+            .readdirSync(this.dir)
+            .flatMap((name) => {
+                const match = SEGMENT_NAME.exec(name);
+                return match === null ? [] : [Number(match[1])];
+            })
+            .sort((a, b) => a - b);
         this.nextSeq = Math.max(cursor.segment, ...seqs) + 1;
         let truncated = 0;
         for (const seq of seqs) {
@@ -282,7 +291,11 @@ export class Spool {
 
     /** Deletes the segments read to their end; the one being appended to only once the spool is empty. */
     private dropReadSegments(): void {
-        while (this.segments.length > 0 && this.readOffset >= this.segments[0].length && (this.segments.length > 1 || this.heldBatches === 0)) {
+        while (
+            this.segments.length > 0 &&
+            this.readOffset >= this.segments[0].length &&
+            (this.segments.length > 1 || this.heldBatches === 0)
+        ) {
             const first = this.segments.shift()!;
             if (this.readFd !== undefined) fs.closeSync(this.readFd);
             this.readFd = undefined;
@@ -298,7 +311,8 @@ export class Spool {
     private readCursor(): { segment: number; offset: number } {
         try {
             const cursor = JSON.parse(fs.readFileSync(path.join(this.dir, CURSOR_FILE), 'utf8')) as { segment?: unknown; offset?: unknown };
-            if (Number.isSafeInteger(cursor.segment) && Number.isSafeInteger(cursor.offset)) return cursor as { segment: number; offset: number };
+            if (Number.isSafeInteger(cursor.segment) && Number.isSafeInteger(cursor.offset))
+                return cursor as { segment: number; offset: number };
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
         }

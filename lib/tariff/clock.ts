@@ -81,7 +81,7 @@ export function localPosition(at: unknown): number | undefined {
 export function periodAt(clock: PeriodClock, at: LocalClock): string {
     if (!isWeekday(at.weekday)) throw new TariffError('localTime', { field: 'weekday', value: at.weekday });
     if (!isMinuteOfDay(at.minuteOfDay)) throw new TariffError('localTime', { field: 'minuteOfDay', value: at.minuteOfDay });
-    const dayBefore = (at.weekday + 5) % 7 + 1;
+    const dayBefore = ((at.weekday + 5) % 7) + 1;
     const window = clock.windows.find((w) => {
         const from = clockMinutes(w.from)!;
         const to = clockMinutes(w.to, true)!;

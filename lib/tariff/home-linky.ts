@@ -39,7 +39,11 @@ export function homeLinkySchedules(stored: unknown, from = HOME_LINKY_SINCE): Re
     const saved = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
     const price = (key: string) => Number(saved[key]) || 0;
     const tariff = (prices: Record<string, number>): Tariff => ({
-        from, currency: 'EUR', unit: 'kWh', subscription: { amount: price('subscription'), per: 'month' }, prices,
+        from,
+        currency: 'EUR',
+        unit: 'kWh',
+        subscription: { amount: price('subscription'), per: 'month' },
+        prices,
     });
     const storedTempoKey = (period: string) => `tempo${period[0].toUpperCase()}${period.slice(1)}`;
     return {

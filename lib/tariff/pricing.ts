@@ -184,12 +184,14 @@ function energyLinesOf(tariffs: readonly TariffValidity[], measured: readonly Me
             }
         }
     }
-    return tariffs.flatMap((validity) => Object.entries(validity.tariff.prices)
-        .filter(([period]) => quantities.get(validity)!.has(period))
-        .map(([period, price]) => {
-            const quantity = quantities.get(validity)!.get(period)!;
-            return { tariff: validity.tariff.from, period, quantity, price, cost: quantity * price };
-        }));
+    return tariffs.flatMap((validity) =>
+        Object.entries(validity.tariff.prices)
+            .filter(([period]) => quantities.get(validity)!.has(period))
+            .map(([period, price]) => {
+                const quantity = quantities.get(validity)!.get(period)!;
+                return { tariff: validity.tariff.from, period, quantity, price, cost: quantity * price };
+            }),
+    );
 }
 
 function periodTotalsOf(lines: readonly EnergyLine[]): PeriodTotal[] {

@@ -28,11 +28,32 @@
  * unpricedPeriod, `tariff` is the `from` date of the tariff in force.
  */
 export type TariffErrorReason =
-    | 'schedule' | 'tariff' | 'currency' | 'unit' | 'mixedCurrencies' | 'mixedUnits' | 'subscription' | 'prices' | 'period' | 'price'
-    | 'date' | 'overlap' | 'window' | 'windowPeriod' | 'localTime' | 'interval' | 'quantity' | 'noTariff' | 'unpricedPeriod' | 'option';
+    | 'schedule'
+    | 'tariff'
+    | 'currency'
+    | 'unit'
+    | 'mixedCurrencies'
+    | 'mixedUnits'
+    | 'subscription'
+    | 'prices'
+    | 'period'
+    | 'price'
+    | 'date'
+    | 'overlap'
+    | 'window'
+    | 'windowPeriod'
+    | 'localTime'
+    | 'interval'
+    | 'quantity'
+    | 'noTariff'
+    | 'unpricedPeriod'
+    | 'option';
 
 export class TariffError extends Error {
-    constructor(readonly reason: TariffErrorReason, readonly data: Readonly<Record<string, unknown>>) {
+    constructor(
+        readonly reason: TariffErrorReason,
+        readonly data: Readonly<Record<string, unknown>>,
+    ) {
         super(`tariff: ${reason} ${JSON.stringify(data)}`);
     }
 }

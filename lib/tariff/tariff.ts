@@ -82,14 +82,14 @@ export function validateTariff(value: unknown, index = 0): Tariff {
     }
     const hasPrice = (period: string) => Object.hasOwn(checkedPrices, period);
     const pricedPerTempoColour = (period: 'HC' | 'HP') => TEMPO_COLOURS.every((colour) => hasPrice(tempoPeriod(colour, period)));
-    const isPriced = (period: unknown) => typeof period === 'string'
-        && (hasPrice(period) || ((period === 'HC' || period === 'HP') && pricedPerTempoColour(period)));
+    const isPriced = (period: unknown) =>
+        typeof period === 'string' && (hasPrice(period) || ((period === 'HC' || period === 'HP') && pricedPerTempoColour(period)));
 
     const tariff: Tariff = {
         from: from as string,
         currency,
         unit,
-        subscription: subscription === null ? null : { amount: subscription!.amount, per: subscription!.per },
+        subscription: subscription === null ? null : { amount: subscription.amount, per: subscription.per },
         prices: checkedPrices,
     };
     if (to !== undefined) tariff.to = to;

@@ -5,9 +5,12 @@
  * window long enough to hold a whole frame. The same rule re-detects after a stretch of garbage
  * (a meter switched to the other mode, or a dongle re-timing the stream).
  */
-import type { TicModeSetting } from './decoder';
+import type { TicMode, TicModeSetting } from './decoder';
 
 export type BaudSetting = 'auto' | 1200 | 9600;
+
+/** Each mode's speed on the meter's line. */
+export const MODE_BAUD: Record<TicMode, number> = { historic: 1200, standard: 9600 };
 
 /** Long enough for a partial frame, then STX and three groups: ~3 s per historic frame at 1200 Bd. */
 const WINDOW_MS: Record<number, number> = { 1200: 6000, 9600: 3000 };
@@ -19,6 +22,8 @@ export class BaudHunter {
     private lastValidGroups = 0;
     private bytesSince = 0;
     private everLocked = false;
+    /** The speeds already set because a mode locked: each is forced once, see modeLocked. */
+    private readonly forced = new Set<number>();
 
     constructor(setting: BaudSetting, modeHint: TicModeSetting, now: number) {
         if (setting !== 'auto') this.candidates = [setting];
@@ -34,6 +39,24 @@ export class BaudHunter {
     /** True once valid groups have been seen at the current speed. */
     get locked(): boolean {
         return this.everLocked;
+    }
+
+    /**
+     * The decoder locked `mode` at `now`: a line whose speed is found automatically moves to that
+     * mode's own speed, which it can read at another only through a converter or a pseudo-terminal.
+     * Returns the speed to switch to, or undefined to stay. Once per speed: a converter that re-times
+     * the stream yields garbage at the mode's speed, the hunter moves back, and it stays there.
+     */
+    modeLocked(mode: TicMode, now: number): number | undefined {
+        const speed = MODE_BAUD[mode];
+        const index = this.candidates.indexOf(speed);
+        if (this.candidates.length < 2 || index === this.current || index < 0 || this.forced.has(speed)) return undefined;
+        this.forced.add(speed);
+        this.current = index;
+        this.since = now;
+        this.bytesSince = 0;
+        this.everLocked = false;
+        return speed;
     }
 
     /**

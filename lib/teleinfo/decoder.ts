@@ -64,7 +64,13 @@ export interface TicDecoderOptions {
     silenceMs?: number;
 }
 
-const STX = 0x02, ETX = 0x03, EOT = 0x04, LF = 0x0a, CR = 0x0d, HT = 0x09, SP = 0x20;
+const STX = 0x02,
+    ETX = 0x03,
+    EOT = 0x04,
+    LF = 0x0a,
+    CR = 0x0d,
+    HT = 0x09,
+    SP = 0x20;
 /** The longest real group is PJOURF+1/PPOINTE: 8 + 1 + 98 + 1 + 1 bytes. */
 const MAX_GROUP = 160;
 /** The longest real frame is a three-phase producer standard frame, about 1.5 KB. */
@@ -77,16 +83,31 @@ const LOCK_AFTER_GROUPS = 3;
 /** Bytes without a valid group before auto mode forgets the mode (about two standard frames). */
 const UNLOCK_AFTER_BYTES = 3000;
 
-interface LabelEntry { name: string; keepString: boolean }
+interface LabelEntry {
+    name: string;
+    keepString: boolean;
+}
 
-const enum State { Outside, InFrame }
+const enum State {
+    Outside,
+    InFrame,
+}
 
 function isLabelByte(c: number): boolean {
     return (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b;
 }
 
 export class TicDecoder {
-    readonly counters: TicCounters = { frames: 0, groups: 0, badChecksum: 0, badFormat: 0, interrupted: 0, oversize: 0, emptyFrames: 0, validGroups: 0 };
+    readonly counters: TicCounters = {
+        frames: 0,
+        groups: 0,
+        badChecksum: 0,
+        badFormat: 0,
+        interrupted: 0,
+        oversize: 0,
+        emptyFrames: 0,
+        validGroups: 0,
+    };
 
     private readonly setting: TicModeSetting;
     private readonly onFrame: (frame: TicFrame) => void;

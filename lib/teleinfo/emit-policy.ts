@@ -21,7 +21,10 @@ export class EmitPolicy {
     private lastSentAt = -Infinity;
     private lastAlerts = '';
 
-    constructor(private readonly setting: OutputSetting, private readonly intervalMs = 0) {}
+    constructor(
+        private readonly setting: OutputSetting,
+        private readonly intervalMs = 0,
+    ) {}
 
     decide(reading: TicReading, now: number): EmitDecision {
         const alerts = activeAlerts(reading.payload).join(',');

@@ -41,7 +41,11 @@ const INDEX_JUMP_SLACK_WH = 1000;
 /** After this many suspect values in a row, an index's new level is taken (meter reset, swap). */
 const REBASE_AFTER_SUSPECTS = 5;
 
-interface IndexBaseline { value: number; at: number; suspects: number }
+interface IndexBaseline {
+    value: number;
+    at: number;
+    suspects: number;
+}
 
 export class TicMeterView {
     private meterId = '';
@@ -97,7 +101,16 @@ export class TicMeterView {
             if (unit !== undefined && typeof payload[label] === 'number') units[label] = unit;
         }
 
-        const reading: TicReading = { topic: this.meterId, payload, horodates, units, timestamp, mode: frame.mode, invalid: frame.invalid, suspect };
+        const reading: TicReading = {
+            topic: this.meterId,
+            payload,
+            horodates,
+            units,
+            timestamp,
+            mode: frame.mode,
+            invalid: frame.invalid,
+            suspect,
+        };
         if (clockDegraded) reading.clockDegraded = true;
         const stge = typeof own.STGE === 'string' ? decodeStge(own.STGE) : undefined;
         if (stge) reading.stge = stge;

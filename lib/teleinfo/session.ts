@@ -34,6 +34,8 @@ export class TeleinfoSession {
     private readonly hunter: BaudHunter | undefined;
     private readonly options: TeleinfoSessionOptions;
     private now: number;
+    /** A speed change the decoder's mode lock asked for while the current chunk was decoded. */
+    private modeSpeed: number | undefined;
 
     constructor(options: TeleinfoSessionOptions) {
         this.options = options;
@@ -43,7 +45,10 @@ export class TeleinfoSession {
         this.decoder = new TicDecoder({
             mode: options.mode,
             onFrame: (frame) => this.onFrame(this.view.read(frame, this.now)),
-            onModeChange: options.onModeChange,
+            onModeChange: (mode) => {
+                if (mode !== undefined) this.modeSpeed = this.hunter?.modeLocked(mode, this.now);
+                options.onModeChange?.(mode);
+            },
         });
     }
 
@@ -62,12 +67,15 @@ export class TeleinfoSession {
     }
 
     /**
-     * Feeds received bytes. Returns the serial speed to switch to when the baud-rate hunter decided
-     * the current one yields only garbage, else undefined.
+     * Feeds received bytes. Returns the serial speed to switch to, else undefined: the locked mode's
+     * own speed, or another when the baud-rate hunter decided the current one yields only garbage.
      */
     push(chunk: Uint8Array, now: number): number | undefined {
         this.now = now;
+        this.modeSpeed = undefined;
         this.decoder.push(chunk, now);
+        // A switch for the mode keeps the frames decoded so far: they were valid at this speed.
+        if (this.modeSpeed !== undefined) return this.modeSpeed;
         const next = this.hunter?.observe(now, chunk.length, this.decoder.counters.validGroups);
         if (next !== undefined) this.decoder.reset();
         return next;

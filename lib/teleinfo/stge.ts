@@ -7,7 +7,15 @@ export interface StgeStatus {
     /** Bit 0: the dry contact (relay 1) is open. */
     dryContactOpen: boolean;
     /** Bits 1-3: state of the cut-off device (organe de coupure). */
-    cutOff: 'closed' | 'overpower' | 'overvoltage' | 'load-shedding' | 'remote-order' | 'overheat-over-imax' | 'overheat-under-imax' | 'unknown';
+    cutOff:
+        | 'closed'
+        | 'overpower'
+        | 'overvoltage'
+        | 'load-shedding'
+        | 'remote-order'
+        | 'overheat-over-imax'
+        | 'overheat-under-imax'
+        | 'unknown';
     /** Bit 4: the distributor's terminal cover is open. */
     terminalCoverOpen: boolean;
     /** Bit 6: overvoltage on a phase. */
@@ -43,7 +51,16 @@ export interface StgeStatus {
 
 export type TempoColour = 'none' | 'blue' | 'white' | 'red';
 
-const CUT_OFF: StgeStatus['cutOff'][] = ['closed', 'overpower', 'overvoltage', 'load-shedding', 'remote-order', 'overheat-over-imax', 'overheat-under-imax', 'unknown'];
+const CUT_OFF: StgeStatus['cutOff'][] = [
+    'closed',
+    'overpower',
+    'overvoltage',
+    'load-shedding',
+    'remote-order',
+    'overheat-over-imax',
+    'overheat-under-imax',
+    'unknown',
+];
 const EURIDIS: StgeStatus['euridis'][] = ['off', 'on', 'unknown', 'secured'];
 const CPL: StgeStatus['cpl'][] = ['new-unlocked', 'new-locked', 'registered', 'unknown'];
 const TEMPO: TempoColour[] = ['none', 'blue', 'white', 'red'];

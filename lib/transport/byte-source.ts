@@ -6,10 +6,7 @@
 import { EventEmitter } from 'node:events';
 
 export type SourceState =
-    | { state: 'connecting' }
-    | { state: 'open' }
-    | { state: 'retrying'; error: Error; retryInMs: number }
-    | { state: 'stopped' };
+    { state: 'connecting' } | { state: 'open' } | { state: 'retrying'; error: Error; retryInMs: number } | { state: 'stopped' };
 
 export interface Connection {
     /** Resolves once the connection is closed (device gone, error, or close()). */

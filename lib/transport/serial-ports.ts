@@ -17,7 +17,8 @@ const BY_ID = '/dev/serial/by-id';
 export async function listSerialPorts(): Promise<SerialPortChoice[]> {
     try {
         const ports = await SerialPort.list();
-        if (ports.length > 0) return ports.map((p) => ({ path: p.path, label: [p.manufacturer, p.serialNumber].filter(Boolean).join(' ') }));
+        if (ports.length > 0)
+            return ports.map((p) => ({ path: p.path, label: [p.manufacturer, p.serialNumber].filter(Boolean).join(' ') }));
     } catch {
         // udevadm missing or failing: fall through to the by-id links.
     }

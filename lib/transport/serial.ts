@@ -1,5 +1,5 @@
 /** Serial port byte source (7E1, as Téléinfo sends), reconnecting when the adapter goes away. */
-import { SerialPort, type SerialPortOpenOptions } from 'serialport';
+import { SerialPort } from 'serialport';
 import { ReconnectingByteSource, type Connection } from './byte-source';
 
 export interface SerialSourceOptions {
@@ -50,7 +50,7 @@ export class SerialByteSource extends ReconnectingByteSource {
         } as const;
         // SerialPort's type hides `binding`, but the constructor takes one given in the options.
         const options = this.options.binding ? { ...settings, binding: this.options.binding } : settings;
-        const port = new SerialPort(options as SerialPortOpenOptions<typeof SerialPort.binding>);
+        const port = new SerialPort(options);
         return new Promise((resolve, reject) => {
             port.open((err) => {
                 if (err) return reject(err);
@@ -66,10 +66,12 @@ export class SerialByteSource extends ReconnectingByteSource {
                     }, idleMs);
                 };
                 const closed = new Promise<Error | undefined>((done) => {
-                    port.on('error', (e: Error) => { lastError = e; });
+                    port.on('error', (e: Error) => {
+                        lastError = e;
+                    });
                     port.on('close', (e?: Error) => {
                         clearTimeout(idleTimer);
-                        done(closedOnPurpose ? undefined : lastError ?? e ?? new Error(`${this.options.path} closed`));
+                        done(closedOnPurpose ? undefined : (lastError ?? e ?? new Error(`${this.options.path} closed`)));
                     });
                 });
                 port.on('data', (chunk: Buffer) => {
@@ -79,12 +81,15 @@ export class SerialByteSource extends ReconnectingByteSource {
                 armIdleTimer();
                 resolve({
                     closed,
-                    close: () => new Promise<void>((done) => {
-                        closedOnPurpose = true;
-                        clearTimeout(idleTimer);
-                        if (!port.isOpen) return done();
-                        port.close(() => done());
-                    }).then(() => closed).then(() => undefined),
+                    close: () =>
+                        new Promise<void>((done) => {
+                            closedOnPurpose = true;
+                            clearTimeout(idleTimer);
+                            if (!port.isOpen) return done();
+                            port.close(() => done());
+                        })
+                            .then(() => closed)
+                            .then(() => undefined),
                 });
             });
         });

@@ -24,12 +24,16 @@ export class TcpByteSource extends ReconnectingByteSource {
             let closedOnPurpose = false;
             let lastError: Error | undefined;
             const closed = new Promise<Error | undefined>((done) => {
-                socket.on('close', () => done(closedOnPurpose ? undefined : lastError ?? new Error(`${this.description} closed the connection`)));
+                socket.on('close', () =>
+                    done(closedOnPurpose ? undefined : (lastError ?? new Error(`${this.description} closed the connection`))),
+                );
             });
             socket.once('error', reject);
             socket.once('connect', () => {
                 socket.off('error', reject);
-                socket.on('error', (e) => { lastError = e; });
+                socket.on('error', (e) => {
+                    lastError = e;
+                });
                 socket.setTimeout(this.options.idleTimeoutMs ?? 30_000, () => {
                     lastError = new Error(`no data from ${this.description} for ${(this.options.idleTimeoutMs ?? 30_000) / 1000} s`);
                     socket.destroy();

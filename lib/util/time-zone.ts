@@ -48,7 +48,10 @@ export interface WallClock {
 
 /** A time zone name the runtime does not know, with the name given. */
 export class TimeZoneError extends Error {
-    constructor(readonly reason: 'unknownZone', readonly value: unknown) {
+    constructor(
+        readonly reason: 'unknownZone',
+        readonly value: unknown,
+    ) {
         super(`unknown time zone: ${JSON.stringify(value)}`);
     }
 }
@@ -114,8 +117,14 @@ function zoneRecord(name: string): ZoneRecord {
         let format: Intl.DateTimeFormat;
         try {
             format = new Intl.DateTimeFormat('en-US', {
-                timeZone: name, hourCycle: 'h23',
-                year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+                timeZone: name,
+                hourCycle: 'h23',
+                year: 'numeric',
+                month: 'numeric',
+                day: 'numeric',
+                hour: 'numeric',
+                minute: 'numeric',
+                second: 'numeric',
             });
         } catch {
             throw new TimeZoneError('unknownZone', name);
@@ -222,8 +231,9 @@ export class TimeZone {
         const w = this.wallClock(instant);
         const fraction = w.millisecond === 0 ? '' : `.${pad(w.millisecond, 3)}`;
         const seconds = Math.round(Math.abs(w.offsetMinutes) * 60);
-        const offset = `${w.offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}`
-            + (seconds % 60 === 0 ? '' : `:${pad(seconds % 60)}`);
+        const offset =
+            `${w.offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}` +
+            (seconds % 60 === 0 ? '' : `:${pad(seconds % 60)}`);
         return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${fraction}${offset}`;
     }
 }

@@ -46,15 +46,17 @@ export const HOLT_WINTERS_NODE_LIMITS = { ...HOLT_WINTERS_LIMITS, ...SERIES_BANK
  */
 export function parseHoltWintersNode(p: HoltWintersProperties, parsePropertyPath: (path: string) => unknown): HoltWintersNodeSettings {
     const read = new PropertyReader('holt-winters', p);
-    const number = (name: keyof HoltWintersProperties): number | undefined => read.optionalNumber(name, {}, { key: 'holt-winters.errors.notANumber' });
+    const number = (name: keyof HoltWintersProperties): number | undefined =>
+        read.optionalNumber(name, {}, { key: 'holt-winters.errors.notANumber' });
     const required = (name: keyof HoltWintersProperties): number => {
         const value = number(name);
         if (value === undefined) throw read.refuse(name, p[name], 'holt-winters.errors.required');
         return value;
     };
-    const timing: SeriesTiming = read.oneOf('timing', TIMINGS, { default: 'message' }) === 'message'
-        ? { kind: 'message' }
-        : { kind: 'resample', stepSeconds: required('step') };
+    const timing: SeriesTiming =
+        read.oneOf('timing', TIMINGS, { default: 'message' }) === 'message'
+            ? { kind: 'message' }
+            : { kind: 'resample', stepSeconds: required('step') };
     const settings: SeriesBankSettings = {
         holtWinters: {
             // Unknown names are left for validateHoltWintersOptions to refuse with the others.

@@ -24,7 +24,9 @@ export = function (RED: NodeAPI) {
         RED.nodes.createNode(this, def);
         const node = this;
 
-        const settings = settingsOrRefuse(RED, node, def, (config) => parseHoltWintersNode(config, RED.util.normalisePropertyExpression));
+        const settings = settingsOrRefuse(RED, node, def, (config) =>
+            parseHoltWintersNode(config, (path) => RED.util.normalisePropertyExpression(path)),
+        );
         if (settings === undefined) return;
 
         const stateFile = new StateFile(userDirPath(RED, STATE_FOLDER, `${encodeURIComponent(node.id)}.json`));
@@ -102,13 +104,20 @@ export = function (RED: NodeAPI) {
 
             const raw: unknown = RED.util.getMessageProperty(msg, settings.property);
             if (raw !== null && typeof raw !== 'number') {
-                rejectInput(done, RED._('holt-winters.errors.input', { property: settings.property, topic, type: raw === undefined ? 'undefined' : Array.isArray(raw) ? 'array' : typeof raw }));
+                rejectInput(
+                    done,
+                    RED._('holt-winters.errors.input', {
+                        property: settings.property,
+                        topic,
+                        type: raw === undefined ? 'undefined' : Array.isArray(raw) ? 'array' : typeof raw,
+                    }),
+                );
                 return;
             }
             const stamp: unknown = (msg as { timestamp?: unknown }).timestamp;
             // Any number a Date can hold: the time is shown as a date in warnings.
             if (stamp !== undefined && (typeof stamp !== 'number' || Number.isNaN(new Date(stamp).getTime()))) {
-                rejectInput(done, RED._('holt-winters.errors.timestamp', { topic, value: String(stamp) }));
+                rejectInput(done, RED._('holt-winters.errors.timestamp', { topic, value: JSON.stringify(stamp) }));
                 return;
             }
 
@@ -124,10 +133,13 @@ export = function (RED: NodeAPI) {
                 }
             }
 
-            const forecasts: NodeMessage[] = settings.bank.timing.kind === 'message'
-                ? result.steps.map((step) => Object.assign(msg, { forecast: forecastOf(step) }))
-                : result.steps.map((step) => ({ topic, payload: step.value, timestamp: step.time, forecast: forecastOf(step) }) as NodeMessage);
-            const failures: NodeMessage[] = result.steps.flatMap((step) => (step.failure === undefined ? [] : [{ topic, payload: step.failure } as NodeMessage]));
+            const forecasts: NodeMessage[] =
+                settings.bank.timing.kind === 'message'
+                    ? result.steps.map((step) => Object.assign(msg, { forecast: forecastOf(step) }))
+                    : result.steps.map((step) => ({ topic, payload: step.value, timestamp: step.time, forecast: forecastOf(step) }));
+            const failures: NodeMessage[] = result.steps.flatMap((step) =>
+                step.failure === undefined ? [] : [{ topic, payload: step.failure }],
+            );
             if (forecasts.length > 0 || failures.length > 0) send([forecasts, failures]);
             status.request(failures.length > 0);
             done();

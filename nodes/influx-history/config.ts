@@ -68,7 +68,8 @@ function parseFields(read: PropertyReader, value: unknown): HistoryField[] {
     if (!Array.isArray(value) || value.length === 0) throw read.refuse('fields', value);
     return value.map((field: unknown) => {
         const { name, kind, label } = (typeof field === 'object' && field !== null ? field : {}) as Record<string, unknown>;
-        if (typeof name !== 'string' || name.trim() === '' || (kind !== 'power' && kind !== 'energy')) throw read.refuse('fields', field, 'influx-history.errors.field');
+        if (typeof name !== 'string' || name.trim() === '' || (kind !== 'power' && kind !== 'energy'))
+            throw read.refuse('fields', field, 'influx-history.errors.field');
         return { name: name.trim(), kind, label: typeof label === 'string' ? label.trim() : '' };
     });
 }

@@ -7,7 +7,17 @@
  * errors and status onto them.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { chartOf, HistoryRequestError, isHistoryRange, planHistory, planSamples, samplesOf, type AvailablePolicies, type HistoryRange, type HistorySource } from '../../lib/store/history-query';
+import {
+    chartOf,
+    HistoryRequestError,
+    isHistoryRange,
+    planHistory,
+    planSamples,
+    samplesOf,
+    type AvailablePolicies,
+    type HistoryRange,
+    type HistorySource,
+} from '../../lib/store/history-query';
 import type { InfluxServer } from '../influx-server/config';
 import { settingsOrRefuse } from '../shared/bad-config';
 import { configNodeOf } from '../shared/config-node';
@@ -32,20 +42,35 @@ export = function (RED: NodeAPI) {
 
         node.on('input', (msg: NodeMessageInFlow, send, done) => {
             const fail = (err: Error): void => {
-                const message = err instanceof HistoryRequestError ? RED._(`influx-history.errors.${err.reason}`, { value: JSON.stringify(err.value) }) : server.messageOf(err);
-                node.status({ fill: 'red', shape: 'ring', text: err instanceof HistoryRequestError ? message : RED._('influx-history.status.failed') });
+                const message =
+                    err instanceof HistoryRequestError
+                        ? RED._(`influx-history.errors.${err.reason}`, { value: JSON.stringify(err.value) })
+                        : server.messageOf(err);
+                node.status({
+                    fill: 'red',
+                    shape: 'ring',
+                    text: err instanceof HistoryRequestError ? message : RED._('influx-history.status.failed'),
+                });
                 done(new Error(message));
             };
-            const requested = msg.range ?? RED.util.getMessageProperty(msg, settings.rangeProperty);
-            const range = typeof requested === 'string' ? requested.trim().toLowerCase() : requested;
+            const requested: unknown = msg.range ?? RED.util.getMessageProperty(msg, settings.rangeProperty);
+            const range: unknown = typeof requested === 'string' ? requested.trim().toLowerCase() : requested;
             const end = endOf(msg.end);
             const meter = typeof msg.meter === 'string' ? msg.meter : settings.meter;
-            const query = (label: string, answer: (available: AvailablePolicies) => Promise<{ source: HistorySource; rows: number }>): void => {
+            const query = (
+                label: string,
+                answer: (available: AvailablePolicies) => Promise<{ source: HistorySource; rows: number }>,
+            ): void => {
                 node.status({ fill: 'yellow', shape: 'dot', text: RED._('influx-history.status.querying', { range: label }) });
-                admin.availablePolicies()
+                admin
+                    .availablePolicies()
                     .then(answer)
                     .then(({ source, rows }) => {
-                        node.status({ fill: 'green', shape: 'dot', text: RED._('influx-history.status.done', { range: label, source, rows }) });
+                        node.status({
+                            fill: 'green',
+                            shape: 'dot',
+                            text: RED._('influx-history.status.done', { range: label, source, rows }),
+                        });
                         send(msg);
                         done();
                     })

@@ -58,14 +58,16 @@ export function parseInfluxServer(p: InfluxServerProperties): InfluxServerSettin
     const version = read.oneOf('version', VERSIONS, { default: '1.x' });
     const manageRetention = read.boolean('manageRetention', false);
     // InfluxDB 2.x has no continuous queries, and its v1 API cannot create buckets or policies.
-    if (manageRetention && version !== '1.x') throw read.refuse('manageRetention', p.manageRetention, 'influx-server.errors.manageRetentionV2');
+    if (manageRetention && version !== '1.x')
+        throw read.refuse('manageRetention', p.manageRetention, 'influx-server.errors.manageRetentionV2');
     const retentionPolicy = read.optionalText('retentionPolicy') || undefined;
     // Managed, the raw points have their own policy; writing them elsewhere would leave the rollups empty.
     if (manageRetention && retentionPolicy !== undefined && retentionPolicy !== RAW_POLICY) {
         throw read.refuse('retentionPolicy', p.retentionPolicy, 'influx-server.errors.policyManaged');
     }
     const tls = read.boolean('tls', false);
-    const days = (name: string, fallback: number) => read.integer(name, INFLUX_SERVER_LIMITS.days, { default: fallback, key: 'influx-server.errors.days' });
+    const days = (name: string, fallback: number) =>
+        read.integer(name, INFLUX_SERVER_LIMITS.days, { default: fallback, key: 'influx-server.errors.days' });
     return {
         host,
         port,

@@ -8,7 +8,13 @@ import type * as https from 'node:https';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { InfluxAdmin, InfluxAdminError } from '../../lib/store/influx-admin';
 import type { TlsProblem } from '../../lib/store/tls-problems';
-import { INFLUX_SERVER_LIMITS, parseInfluxServer, type InfluxServer, type InfluxServerCredentials, type InfluxServerProperties } from './config';
+import {
+    INFLUX_SERVER_LIMITS,
+    parseInfluxServer,
+    type InfluxServer,
+    type InfluxServerCredentials,
+    type InfluxServerProperties,
+} from './config';
 import { configNodeSettings } from '../shared/bad-config';
 import { ConfigError } from '../shared/config-error';
 

@@ -3,9 +3,7 @@
  * Part of the flow-file contract: names and values are documented in the node's help.
  */
 import type { Precision, NumberTyping } from '../../lib/store/line-protocol';
-import { ConfigError } from '../shared/config-error';
-
-export { ConfigError };
+import { PropertyReader, type NumberLimits } from '../shared/properties';
 
 export interface InfluxStoreProperties {
     server?: string;
@@ -15,6 +13,8 @@ export interface InfluxStoreProperties {
     fieldsProperty?: string;
     precision?: string;
     numbers?: string;
+    /** Field names, separated by commas. */
+    integerFields?: string;
     batchSize?: string | number;
     /** Seconds. */
     flushInterval?: string | number;
@@ -31,39 +31,43 @@ export interface InfluxStoreSettings {
     fieldsProperty: string;
     precision: Precision;
     numbers: NumberTyping;
+    /** With numbers `float`, the fields whose whole numbers are written as integers. */
+    integerFields: string[];
     batchSize: number;
     flushIntervalMs: number;
     spoolMaxBytes: number;
 }
 
-const PRECISIONS: readonly string[] = ['ns', 'us', 'ms', 's'];
-/** InfluxDB's own advice is at most 5,000 points per request; a little room above for those who measured. */
-const MAX_BATCH_SIZE = 50_000;
+/** Shared with the editor's validators (the exported setting influxStoreLimits). */
+export const INFLUX_STORE_LIMITS = {
+    /** InfluxDB's own advice is at most 5,000 points per request; a little room above for those who measured. */
+    batchSize: { integer: true, min: 1, max: 50_000 },
+    /** Seconds. */
+    flushInterval: { above: 0 },
+    /** Megabytes. */
+    spoolMaxMB: { above: 0 },
+} as const satisfies Record<string, NumberLimits>;
+
+const PRECISIONS = ['ms', 's', 'us', 'ns'] as const satisfies readonly Precision[];
+const NUMBER_TYPINGS = ['float', 'auto'] as const satisfies readonly NumberTyping[];
 
 export function parseInfluxStore(p: InfluxStoreProperties): InfluxStoreSettings {
-    const precision = p.precision || 'ms';
-    if (!PRECISIONS.includes(precision)) throw new ConfigError('influx-store.errors.precision', 'precision', p.precision);
-    const numbers = p.numbers || 'auto';
-    if (numbers !== 'auto' && numbers !== 'float') throw new ConfigError('influx-store.errors.numbers', 'numbers', p.numbers);
-    const batchSize = numberOr(p.batchSize, 5000);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) throw new ConfigError('influx-store.errors.batchSize', 'batchSize', p.batchSize);
-    const flushInterval = numberOr(p.flushInterval, 1);
-    if (!(flushInterval > 0) || !Number.isFinite(flushInterval)) throw new ConfigError('influx-store.errors.flushInterval', 'flushInterval', p.flushInterval);
-    const spoolMaxMB = numberOr(p.spoolMaxMB, 200);
-    if (!(spoolMaxMB > 0) || !Number.isFinite(spoolMaxMB)) throw new ConfigError('influx-store.errors.spoolMaxMB', 'spoolMaxMB', p.spoolMaxMB);
+    const read = new PropertyReader('influx-store', p);
     return {
-        measurement: (p.measurement ?? '').trim(),
-        topicTag: p.topicTag === undefined ? 'meter' : p.topicTag.trim(),
-        tagsProperty: (p.tagsProperty ?? '').trim() || 'tags',
-        fieldsProperty: (p.fieldsProperty ?? '').trim() || 'payload',
-        precision: precision as Precision,
-        numbers,
-        batchSize,
-        flushIntervalMs: flushInterval * 1000,
-        spoolMaxBytes: Math.round(spoolMaxMB * 1_000_000),
+        measurement: read.optionalText('measurement'),
+        topicTag: read.optionalText('topicTag', 'meter'),
+        tagsProperty: read.text('tagsProperty', { default: 'tags' }),
+        fieldsProperty: read.text('fieldsProperty', { default: 'payload' }),
+        precision: read.oneOf('precision', PRECISIONS, { default: 'ms' }),
+        // Flows saved before the setting existed have none and take the new default; 'auto' stays as saved.
+        numbers: read.oneOf('numbers', NUMBER_TYPINGS, { default: 'float' }),
+        integerFields: read
+            .optionalText('integerFields')
+            .split(',')
+            .map((name) => name.trim())
+            .filter((name) => name !== ''),
+        batchSize: read.integer('batchSize', INFLUX_STORE_LIMITS.batchSize, { default: 5000 }),
+        flushIntervalMs: read.durationMs('flushInterval', INFLUX_STORE_LIMITS.flushInterval, { default: 1000 }),
+        spoolMaxBytes: Math.round(read.number('spoolMaxMB', INFLUX_STORE_LIMITS.spoolMaxMB, { default: 200 }) * 1_000_000),
     };
-}
-
-function numberOr(value: string | number | undefined, fallback: number): number {
-    return value === undefined || value === '' ? fallback : Number(value);
 }

@@ -14,14 +14,49 @@
  */
 import type { Point } from '../../lib/store/line-protocol';
 
+/** Reads one message property (msg.payload, msg.data.fields…). */
+export type MessagePropertyReader = (msg: Record<string, unknown>) => unknown;
+
+/**
+ * A reader of the message property `expression`, parsed once by `parsePath` (the runtime's
+ * RED.util.normalisePropertyExpression, which throws on a bad expression). It reads as the runtime's
+ * getMessageProperty does, without its per-message parsing (this runs for every message), and gives
+ * undefined where that throws for a missing parent: the message then has no fields, its own error.
+ */
+export function messagePropertyReader(expression: string, parsePath: (path: string) => (string | number)[]): MessagePropertyReader {
+    const segments = parsePath(expression);
+    if (segments.length === 1) {
+        const key = segments[0];
+        return (msg) => msg[key];
+    }
+    return (msg) => {
+        let value: unknown = msg;
+        for (const segment of segments) {
+            if (typeof value !== 'object' || value === null) return undefined;
+            value = (value as Record<string | number, unknown>)[segment];
+        }
+        return value;
+    };
+}
+
 export interface MessagePointsOptions {
     /** The node's measurement; may be empty when every message names its own. */
     measurement: string;
     topicTag: string;
-    readFields: (msg: Record<string, unknown>) => unknown;
-    readTags: (msg: Record<string, unknown>) => unknown;
+    readFields: MessagePropertyReader;
+    readTags: MessagePropertyReader;
     /** Milliseconds since the epoch, for messages without a time; Date.now by default. */
     clock?: () => number;
+}
+
+/** The points of a message that were not stored, and why. */
+export interface UnstoredPoints {
+    /** Each point not stored, in order: its index in the array (-1 for a message that is one point) and why. */
+    failures: { index: number; reason: string }[];
+    /** How many points the message had (its array's length, or 1). */
+    points: number;
+    /** How many of the failures could not be points at all; the others are those `store` refused. */
+    invalid: number;
 }
 
 export class MessagePoints {
@@ -43,41 +78,64 @@ export class MessagePoints {
     }
 
     /**
-     * Calls `point` for each point of the message, in order, and `invalid` (with the element's
-     * index in an array, else -1) for what cannot be a point. Returns how many elements there were.
+     * Calls `store` for each point of the message, in order; it answers why the point was not stored,
+     * or undefined once it was. Returns undefined when every point was stored, else which were not:
+     * those `store` refused and what cannot be a point.
      */
-    read(msg: Record<string, unknown>, point: (p: Point) => void, invalid: (reason: string, index: number) => void): number {
+    read(msg: Record<string, unknown>, store: (point: Point) => string | undefined): UnstoredPoints | undefined {
         const value = this.readFields(msg);
         const messageTags = this.readTags(msg);
         if (!Array.isArray(value)) {
             const fields = fieldsOf(value);
             const measurement = this.measurementOf(msg.measurement);
             const time = isMissing(msg.timestamp) ? this.clock() : timeOf(msg.timestamp);
-            if (fields === undefined) invalid('no fields: the message has no value at the fields property', -1);
-            else if (measurement === undefined) invalid('no measurement: set one on the node or in msg.measurement', -1);
-            else if (Number.isNaN(time)) invalid(`msg.timestamp ${describe(msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`, -1);
-            else point({ measurement, tags: this.tagsOf(msg.topic, messageTags, undefined), fields, time });
-            return 1;
+            let invalid: string | undefined;
+            if (fields === undefined) invalid = 'no fields: the message has no value at the fields property';
+            else if (measurement === undefined) invalid = 'no measurement: set one on the node or in msg.measurement';
+            else if (Number.isNaN(time))
+                invalid = `msg.timestamp ${describe(msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`;
+            if (invalid !== undefined) return { failures: [{ index: -1, reason: invalid }], points: 1, invalid: 1 };
+            const refused = store({
+                measurement: measurement!,
+                tags: this.tagsOf(msg.topic, messageTags, undefined),
+                fields: fields!,
+                time,
+            });
+            return refused === undefined ? undefined : { failures: [{ index: -1, reason: refused }], points: 1, invalid: 0 };
         }
         // One arrival time for every element without a time of its own, read when the first one needs it.
         let arrivedAt = NaN;
         const arrival = (): number => (Number.isNaN(arrivedAt) ? (arrivedAt = this.clock()) : arrivedAt);
         const messageTime = isMissing(msg.timestamp) ? undefined : timeOf(msg.timestamp);
+        let unstored: UnstoredPoints | undefined;
         for (let index = 0; index < value.length; index++) {
             const element: unknown = value[index];
+            let invalid: string | undefined;
+            let refused: string | undefined;
             if (!isPlainObject(element)) {
-                invalid('an array element must be an object { fields, tags?, timestamp?, measurement? }', index);
-                continue;
+                invalid = 'an array element must be an object { fields, tags?, timestamp?, measurement? }';
+            } else {
+                const fields = fieldsOf(element.fields ?? element.payload);
+                const measurement = this.measurementOf(isName(element.measurement) ? element.measurement : msg.measurement);
+                const time =
+                    element.timestamp === undefined
+                        ? (messageTime ?? arrival())
+                        : isMissing(element.timestamp)
+                          ? arrival()
+                          : timeOf(element.timestamp);
+                if (fields === undefined) invalid = 'no fields: the element has neither fields nor payload';
+                else if (measurement === undefined) invalid = 'no measurement: set one on the node, in msg.measurement or in the element';
+                else if (Number.isNaN(time))
+                    invalid = `timestamp ${describe(element.timestamp ?? msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`;
+                else refused = store({ measurement, tags: this.tagsOf(msg.topic, messageTags, element.tags), fields, time });
             }
-            const fields = fieldsOf(element.fields ?? element.payload);
-            const measurement = this.measurementOf(isName(element.measurement) ? element.measurement : msg.measurement);
-            const time = element.timestamp === undefined ? (messageTime ?? arrival()) : isMissing(element.timestamp) ? arrival() : timeOf(element.timestamp);
-            if (fields === undefined) invalid('no fields: the element has neither fields nor payload', index);
-            else if (measurement === undefined) invalid('no measurement: set one on the node, in msg.measurement or in the element', index);
-            else if (Number.isNaN(time)) invalid(`timestamp ${describe(element.timestamp ?? msg.timestamp)} is not a time (ms since 1970, a Date or ISO-8601 text)`, index);
-            else point({ measurement, tags: this.tagsOf(msg.topic, messageTags, element.tags), fields, time });
+            const reason = invalid ?? refused;
+            if (reason === undefined) continue;
+            unstored ??= { failures: [], points: value.length, invalid: 0 };
+            unstored.failures.push({ index, reason });
+            if (invalid !== undefined) unstored.invalid++;
         }
-        return value.length;
+        return unstored;
     }
 
     private measurementOf(given: unknown): string | undefined {
@@ -86,7 +144,10 @@ export class MessagePoints {
     }
 
     private tagsOf(topic: unknown, messageTags: unknown, elementTags: unknown): Readonly<Record<string, string>> | undefined {
-        const topicValue = this.topicTag !== '' && (typeof topic === 'string' || (typeof topic === 'number' && Number.isFinite(topic))) ? String(topic) : '';
+        const topicValue =
+            this.topicTag !== '' && (typeof topic === 'string' || (typeof topic === 'number' && Number.isFinite(topic)))
+                ? String(topic)
+                : '';
         if (!isPlainObject(messageTags) && !isPlainObject(elementTags)) {
             if (topicValue === '') return undefined;
             if (topicValue !== this.lastTopic) {

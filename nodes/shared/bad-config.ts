@@ -53,7 +53,12 @@ export function settingsOrRefuse<S>(RED: NodeAPI, node: Node, saved: object, par
  * it, so a refusal is logged once and kept as its `configProblem`, which every node using it shows
  * (configNodeOf).
  */
-export function configNodeSettings<S>(RED: NodeAPI, node: KitConfigNode, saved: object, parse: (config: Record<string, unknown>) => S): S | undefined {
+export function configNodeSettings<S>(
+    RED: NodeAPI,
+    node: KitConfigNode,
+    saved: object,
+    parse: (config: Record<string, unknown>) => S,
+): S | undefined {
     node.configProblem = undefined;
     try {
         return parse(migrateConfig(node.type, saved as Record<string, unknown>));

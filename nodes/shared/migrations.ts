@@ -21,11 +21,14 @@ interface EnergyKit {
 /** The files the editor loads; the build copies them beside dist/nodes, where this module finds them. */
 const RESOURCES = path.join(__dirname, '..', '..', 'resources');
 
+// A path known only at run time (the same files serve the editor): require, not import.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const energyKit = require(path.join(RESOURCES, 'energy-kit.js')) as EnergyKit;
 
 /** The migrations of a node type, oldest first; none for a type that never changed shape. */
 export function migrationsOf(type: string): readonly Migration[] {
     const file = path.join(RESOURCES, 'migrations', `${type}.js`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return fs.existsSync(file) ? (require(file) as Migration[]) : [];
 }
 

@@ -30,7 +30,7 @@ export class PropertyReader {
     /** Trimmed text; empty means the default (or a refusal without one). */
     text(name: string, options: ReadOptions<string> = {}): string {
         const raw = this.saved[name];
-        const value = typeof raw === 'string' ? raw.trim() : raw === undefined || raw === null ? '' : String(raw).trim();
+        const value = this.textOf(name, raw, options.key);
         if (value !== '') return value;
         if (options.default !== undefined) return options.default;
         throw this.refuse(name, raw, options.key);
@@ -39,7 +39,7 @@ export class PropertyReader {
     /** Text that may stay empty when saved so (the editor's way of saying "none"); absent means the default. */
     optionalText(name: string, whenAbsent = ''): string {
         const raw = this.saved[name];
-        return raw === undefined || raw === null ? whenAbsent : String(raw).trim();
+        return raw === undefined || raw === null ? whenAbsent : this.textOf(name, raw);
     }
 
     number(name: string, limits: NumberLimits, options: ReadOptions<number> = {}): number {
@@ -79,7 +79,17 @@ export class PropertyReader {
 
     /** A duration typed in seconds (fractions allowed), as milliseconds. */
     durationMs(name: string, limits: Omit<NumberLimits, 'integer'>, options: ReadOptions<number> = {}): number {
-        return this.number(name, limits, { ...options, default: options.default === undefined ? undefined : options.default / 1000 }) * 1000;
+        return (
+            this.number(name, limits, { ...options, default: options.default === undefined ? undefined : options.default / 1000 }) * 1000
+        );
+    }
+
+    /** A text property as saved: text, or a number typed where text goes (a port, a name); nothing else. */
+    private textOf(name: string, raw: unknown, key?: string): string {
+        if (raw === undefined || raw === null) return '';
+        if (typeof raw === 'string') return raw.trim();
+        if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+        throw this.refuse(name, raw, key);
     }
 
     /** The error for a refused value of `name`, for checks the readers cannot express. */

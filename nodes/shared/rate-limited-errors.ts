@@ -12,7 +12,11 @@ export class RateLimitedErrors {
     private readonly lastReport = new Map<string, { at: number; unreported: number }>();
     private total = 0;
 
-    constructor(private readonly intervalMs: number) {}
+    /** `maxKinds` bounds the memory when kinds come from messages (a field name): past it, every kind starts afresh. */
+    constructor(
+        private readonly intervalMs: number,
+        private readonly maxKinds = 1000,
+    ) {}
 
     /** Every failure counted, reported or not. */
     get count(): number {
@@ -30,6 +34,7 @@ export class RateLimitedErrors {
             last.unreported++;
             return;
         }
+        if (last === undefined && this.lastReport.size >= this.maxKinds) this.lastReport.clear();
         this.lastReport.set(kind, { at: now, unreported: 0 });
         emit({ unreported: last?.unreported ?? 0 });
     }

@@ -7,7 +7,10 @@ export class TrailingThrottle {
     private lastRunAt = -Infinity;
     private timer: NodeJS.Timeout | undefined;
 
-    constructor(private readonly action: () => void, private readonly intervalMs = 1000) {}
+    constructor(
+        private readonly action: () => void,
+        private readonly intervalMs = 1000,
+    ) {}
 
     /** Runs the action now if the interval has passed (or `immediately`), else once it has. */
     request(immediately = false): void {

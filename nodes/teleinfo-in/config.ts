@@ -19,9 +19,7 @@ export interface TeleinfoInProperties {
 }
 
 export type TeleinfoSource =
-    | { kind: 'serial'; path: string; baud: BaudSetting }
-    | { kind: 'tcp'; host: string; port: number }
-    | { kind: 'input' };
+    { kind: 'serial'; path: string; baud: BaudSetting } | { kind: 'tcp'; host: string; port: number } | { kind: 'input' };
 
 export interface TeleinfoInSettings {
     source: TeleinfoSource;

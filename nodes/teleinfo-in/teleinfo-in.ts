@@ -29,7 +29,12 @@ export = function (RED: NodeAPI) {
         const settings = settingsOrRefuse(RED, node, def, parseTeleinfoIn);
         if (settings === undefined) return;
 
-        const deviceName = settings.source.kind === 'serial' ? settings.source.path : settings.source.kind === 'tcp' ? `${settings.source.host}:${settings.source.port}` : 'input';
+        const deviceName =
+            settings.source.kind === 'serial'
+                ? settings.source.path
+                : settings.source.kind === 'tcp'
+                  ? `${settings.source.host}:${settings.source.port}`
+                  : 'input';
         let pendingSend: (msg: NodeMessage) => void = (msg) => node.send(msg);
         let lastFrameHadDrops = false;
 
@@ -46,7 +51,10 @@ export = function (RED: NodeAPI) {
             onDroppedGroups: (reading) => {
                 lastFrameHadDrops = true;
                 // Catchable: a Catch node receives the frame's message with the dropped labels.
-                node.error(RED._('teleinfo-in.errors.droppedGroups', { meter: reading.topic || deviceName, labels: reading.invalid.join(', ') }), { ...toMessage(reading) });
+                node.error(
+                    RED._('teleinfo-in.errors.droppedGroups', { meter: reading.topic || deviceName, labels: reading.invalid.join(', ') }),
+                    { ...toMessage(reading) },
+                );
             },
             onModeChange: () => status.request(true),
         });
@@ -81,16 +89,19 @@ export = function (RED: NodeAPI) {
             return;
         }
 
-        const source: ReconnectingByteSource = settings.source.kind === 'serial'
-            ? new SerialByteSource({ path: settings.source.path, baudRate: session.baud ?? 1200 })
-            : new TcpByteSource({ host: settings.source.host, port: settings.source.port });
+        const source: ReconnectingByteSource =
+            settings.source.kind === 'serial'
+                ? new SerialByteSource({ path: settings.source.path, baudRate: session.baud ?? 1200 })
+                : new TcpByteSource({ host: settings.source.host, port: settings.source.port });
 
         const deviceErrors = new RateLimitedErrors(DEVICE_ERROR_EVERY_MS);
         source.on('data', (chunk) => {
             const nextBaud = session.push(chunk, Date.now());
             if (nextBaud !== undefined && source instanceof SerialByteSource) {
                 status.request(true);
-                source.setBaudRate(nextBaud).catch((err: Error) => node.error(RED._('teleinfo-in.errors.device', { device: deviceName, error: err.message }), {}));
+                source
+                    .setBaudRate(nextBaud)
+                    .catch((err: Error) => node.error(RED._('teleinfo-in.errors.device', { device: deviceName, error: err.message }), {}));
             }
         });
         source.on('state', (state: SourceState) => {
@@ -104,11 +115,17 @@ export = function (RED: NodeAPI) {
                     break;
                 case 'retrying': {
                     const seconds = Math.round(state.retryInMs / 1000);
-                    node.status({ fill: 'red', shape: 'ring', text: RED._('teleinfo-in.status.retrying', { error: state.error.message, seconds }) });
+                    node.status({
+                        fill: 'red',
+                        shape: 'ring',
+                        text: RED._('teleinfo-in.status.retrying', { error: state.error.message, seconds }),
+                    });
                     // A meter unplugged for a night fails every few seconds: reported once a minute, all counted.
                     deviceErrors.fail(state.error.message, Date.now(), ({ unreported }) => {
                         const text = RED._('teleinfo-in.errors.device', { device: deviceName, error: state.error.message });
-                        node.error(unreported === 0 ? text : `${text} ${RED._('teleinfo-in.errors.unreported', { count: unreported })}`, { payload: { device: deviceName, error: state.error.message, failures: deviceErrors.count } });
+                        node.error(unreported === 0 ? text : `${text} ${RED._('teleinfo-in.errors.unreported', { count: unreported })}`, {
+                            payload: { device: deviceName, error: state.error.message, failures: deviceErrors.count },
+                        });
                     });
                     break;
                 }
@@ -134,6 +151,9 @@ export = function (RED: NodeAPI) {
     });
 
     RED.httpAdmin.get('/teleinfo-in/ports', RED.auth.needsPermission('teleinfo-in.read'), (_req, res) => {
-        listSerialPorts().then((ports) => res.json(ports), () => res.json([]));
+        listSerialPorts().then(
+            (ports) => res.json(ports),
+            () => res.json([]),
+        );
     });
 };

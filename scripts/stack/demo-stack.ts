@@ -41,11 +41,13 @@ export interface Demo {
     stop(): Promise<void>;
 }
 
-
 /** Every shipped flow, concatenated into one flow file. */
 export function shippedFlows(): unknown[] {
     const dir = path.join(projectRoot, 'flows');
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
         .flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as unknown[]);
 }
 

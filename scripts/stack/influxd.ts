@@ -86,7 +86,10 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
 
 async function launch(options: InfluxdOptions, dataDir: string, pidFile: string, httpPort: number, rpcPort: number): Promise<Influxd> {
     const configFile = path.join(dataDir, 'influxdb.conf');
-    fs.writeFileSync(configFile, influxdConfig(dataDir, httpPort, rpcPort, options.continuousQueries ?? true, options.auth !== undefined, options.https));
+    fs.writeFileSync(
+        configFile,
+        influxdConfig(dataDir, httpPort, rpcPort, options.continuousQueries ?? true, options.auth !== undefined, options.https),
+    );
     const url = `${options.https === undefined ? 'http' : 'https'}://${HOST}:${httpPort}`;
     if (options.https !== undefined) trustedCas.set(url, fs.readFileSync(options.https.ca));
     const child = spawn('influxd', ['run', '-config', configFile, '-pidfile', pidFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,13 +122,18 @@ async function launch(options: InfluxdOptions, dataDir: string, pidFile: string,
             return false;
         }
     };
-    const describe = (reason: string) => new Error(`influxd ${reason} (config ${configFile})\n--- influxd output (tail) ---\n${outputTail.trim()}`);
+    const describe = (reason: string) =>
+        new Error(`influxd ${reason} (config ${configFile})\n--- influxd output (tail) ---\n${outputTail.trim()}`);
     try {
-        await supervised.waitUntil(pinged, READY_TIMEOUT_MS, (reason) => describe(`${reason} (last GET /ping: ${probeFailure || 'no answer'})`));
+        await supervised.waitUntil(pinged, READY_TIMEOUT_MS, (reason) =>
+            describe(`${reason} (last GET /ping: ${probeFailure || 'no answer'})`),
+        );
     } catch (err) {
         trustedCas.delete(url);
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-            throw new Error('influxd (InfluxDB 1.x) is not on the PATH: install it with `apt-get install influxdb` (bash scripts/test.sh does so on Debian)');
+            throw new Error(
+                'influxd (InfluxDB 1.x) is not on the PATH: install it with `apt-get install influxdb` (bash scripts/test.sh does so on Debian)',
+            );
         }
         throw err;
     }
@@ -133,7 +141,12 @@ async function launch(options: InfluxdOptions, dataDir: string, pidFile: string,
         const { username, password } = options.auth;
         try {
             // The credentials are ignored while no admin user exists, and authenticate it on a restart.
-            await influxQuery(url, undefined, `CREATE USER ${quoteIdentifier(username)} WITH PASSWORD ${influxString(password)} WITH ALL PRIVILEGES`, options.auth);
+            await influxQuery(
+                url,
+                undefined,
+                `CREATE USER ${quoteIdentifier(username)} WITH PASSWORD ${influxString(password)} WITH ALL PRIVILEGES`,
+                options.auth,
+            );
         } catch (err) {
             await stop();
             // The first line only: the statement that follows holds the password.
@@ -148,11 +161,19 @@ export function influxString(text: string): string {
     return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-function influxdConfig(dataDir: string, httpPort: number, rpcPort: number, continuousQueries: boolean, authEnabled: boolean, httpsFiles: InfluxdHttps | undefined): string {
+function influxdConfig(
+    dataDir: string,
+    httpPort: number,
+    rpcPort: number,
+    continuousQueries: boolean,
+    authEnabled: boolean,
+    httpsFiles: InfluxdHttps | undefined,
+): string {
     const dir = (name: string) => JSON.stringify(path.join(dataDir, name));
-    const httpsSettings = httpsFiles === undefined
-        ? '  https-enabled = false'
-        : `  https-enabled = true
+    const httpsSettings =
+        httpsFiles === undefined
+            ? '  https-enabled = false'
+            : `  https-enabled = true
   https-certificate = ${JSON.stringify(path.resolve(httpsFiles.certificate))}
   https-private-key = ${JSON.stringify(path.resolve(httpsFiles.privateKey))}`;
     return `# Written by scripts/stack/influxd.ts at each start: ports change from one run to the next.
@@ -217,10 +238,18 @@ export interface InfluxStatementResult {
 }
 
 /** Runs InfluxQL (POST, so CREATE/DROP work too), as `auth` when given; throws on the first statement error. */
-export async function influxQuery(url: string, db: string | undefined, q: string, auth?: InfluxCredentials): Promise<InfluxStatementResult[]> {
+export async function influxQuery(
+    url: string,
+    db: string | undefined,
+    q: string,
+    auth?: InfluxCredentials,
+): Promise<InfluxStatementResult[]> {
     const form = new URLSearchParams({ q });
     if (db !== undefined) form.set('db', db);
-    const res = await exchange('POST', `${url}/query`, form.toString(), { ...authorization(auth), 'content-type': 'application/x-www-form-urlencoded' });
+    const res = await exchange('POST', `${url}/query`, form.toString(), {
+        ...authorization(auth),
+        'content-type': 'application/x-www-form-urlencoded',
+    });
     let body: { error?: string; results?: (InfluxStatementResult & { error?: string })[] };
     try {
         body = JSON.parse(res.body) as typeof body;
@@ -228,12 +257,19 @@ export async function influxQuery(url: string, db: string | undefined, q: string
         throw new Error(`InfluxDB query failed (HTTP ${res.status}, not JSON): ${res.body.trim().slice(0, 300)}\n  ${q}`);
     }
     const error = body.error ?? body.results?.find((r) => r.error !== undefined)?.error;
-    if (res.status !== 200 || error !== undefined) throw new Error(`InfluxDB query failed (HTTP ${res.status}): ${error ?? 'no error text'}\n  ${q}`);
+    if (res.status !== 200 || error !== undefined)
+        throw new Error(`InfluxDB query failed (HTTP ${res.status}): ${error ?? 'no error text'}\n  ${q}`);
     return body.results ?? [];
 }
 
 /** Writes line protocol, as `auth` when given; timestamps are in `precision` units (InfluxDB's default: ns). */
-export async function influxWrite(url: string, db: string, lineProtocol: string, precision: 'ns' | 'u' | 'ms' | 's' = 'ns', auth?: InfluxCredentials): Promise<void> {
+export async function influxWrite(
+    url: string,
+    db: string,
+    lineProtocol: string,
+    precision: 'ns' | 'u' | 'ms' | 's' = 'ns',
+    auth?: InfluxCredentials,
+): Promise<void> {
     const res = await exchange('POST', `${url}/write?${new URLSearchParams({ db, precision })}`, lineProtocol, authorization(auth));
     if (res.status !== 204) throw new Error(`InfluxDB write to ${db} failed (HTTP ${res.status}): ${res.body.trim()}`);
 }
@@ -246,10 +282,17 @@ const trustedCas = new Map<string, Buffer>();
  * with the CA given to startInfluxd (fetch cannot take a CA without undici's Agent, which Node
  * does not expose).
  */
-function exchange(method: 'GET' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, timeoutMs?: number): Promise<{ status: number; body: string }> {
+function exchange(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMs?: number,
+): Promise<{ status: number; body: string }> {
     const target = new URL(url);
     const ca = trustedCas.get(target.origin);
-    if (target.protocol === 'https:' && ca === undefined) return Promise.reject(new Error(`${target.origin} is not an https influxd started by startInfluxd: its CA is unknown`));
+    if (target.protocol === 'https:' && ca === undefined)
+        return Promise.reject(new Error(`${target.origin} is not an https influxd started by startInfluxd: its CA is unknown`));
     return new Promise((resolve, reject) => {
         const options: https.RequestOptions = { method, headers, ca, timeout: timeoutMs };
         const req = target.protocol === 'https:' ? https.request(target, options) : http.request(target, options);

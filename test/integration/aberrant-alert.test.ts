@@ -37,7 +37,16 @@ const DASHBOARD_URL = 'http://energy.example.org:1880/ui/';
 const COOLDOWN_MS = 30_000;
 const ALICE = 'alice@example.org';
 const BOB = 'bob@example.org';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+];
 
 const MINUTE_MS = 60_000;
 const STEP_MS = 5 * MINUTE_MS;
@@ -54,7 +63,10 @@ const DAY_ONE = Date.parse('2025-01-06T00:00:00+01:00');
 const THIRD_DAY = DAY_ONE + 2 * DAY_MS;
 const HEATER_VA = 1500;
 const EXCURSION_MS = 35 * MINUTE_MS;
-const EXCURSIONS = [THIRD_DAY + HOUR_MS, THIRD_DAY + 4.5 * HOUR_MS, THIRD_DAY + DAY_MS + 3 * HOUR_MS].map((from) => ({ from, to: from + EXCURSION_MS }));
+const EXCURSIONS = [THIRD_DAY + HOUR_MS, THIRD_DAY + 4.5 * HOUR_MS, THIRD_DAY + DAY_MS + 3 * HOUR_MS].map((from) => ({
+    from,
+    to: from + EXCURSION_MS,
+}));
 
 /** An entry of the flow's alert log (flow context `alertLog`, newest first). */
 interface AlertRecord {
@@ -125,10 +137,14 @@ function flowContext<T>(key: string): Promise<T | undefined> {
 async function alertLogWith(event: string, count: number, timeoutMs = 30_000): Promise<AlertRecord[]> {
     let log: AlertRecord[] = [];
     try {
-        return await eventually(async () => {
-            log = ((await flowContext<AlertRecord[]>('alertLog')) ?? []).slice().reverse();
-            return log.filter((r) => r.event === event).length >= count ? log : undefined;
-        }, timeoutMs, 200);
+        return await eventually(
+            async () => {
+                log = ((await flowContext<AlertRecord[]>('alertLog')) ?? []).slice().reverse();
+                return log.filter((r) => r.event === event).length >= count ? log : undefined;
+            },
+            timeoutMs,
+            200,
+        );
     } catch {
         const lines = log.map((r) => `${new Date(r.time).toISOString()} ${r.event} ${r.value} [${r.lower}, ${r.upper}] ${r.mail}`);
         throw new Error(`the alert log has fewer than ${count} "${event}" after ${timeoutMs} ms:\n${lines.join('\n')}`);
@@ -176,75 +192,94 @@ function parisTime(ms: number, options: Intl.DateTimeFormatOptions): string {
     return new Date(ms).toLocaleString('en-GB', { timeZone: 'Europe/Paris', ...options });
 }
 
-test('recipients are added and removed on the dashboard, survive a restart, and the test mail button mails them', { timeout: 60_000 }, async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
-        await page.goto(`${nodeRed.url}/ui/`);
-        const form = page.locator('.aberrant-add-recipient');
-        for (const address of [ALICE, BOB]) {
-            await form.locator('input[type=email]').fill(address);
-            await form.locator('button[type=submit]').click();
-            await page.locator('.aberrant-recipient-address', { hasText: address }).waitFor();
+test(
+    'recipients are added and removed on the dashboard, survive a restart, and the test mail button mails them',
+    { timeout: 60_000 },
+    async () => {
+        const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+        try {
+            const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
+            await page.goto(`${nodeRed.url}/ui/`);
+            const form = page.locator('.aberrant-add-recipient');
+            for (const address of [ALICE, BOB]) {
+                await form.locator('input[type=email]').fill(address);
+                await form.locator('button[type=submit]').click();
+                await page.locator('.aberrant-recipient-address', { hasText: address }).waitFor();
+            }
+            await page.locator('.aberrant-recipient', { hasText: BOB }).locator('.aberrant-recipient-remove').click();
+            await page.locator('.aberrant-recipient', { hasText: BOB }).waitFor({ state: 'detached' });
+            assert.deepEqual(await page.locator('.aberrant-recipient-address').allTextContents(), [ALICE]);
+        } finally {
+            await browser.close();
         }
-        await page.locator('.aberrant-recipient', { hasText: BOB }).locator('.aberrant-recipient-remove').click();
-        await page.locator('.aberrant-recipient', { hasText: BOB }).waitFor({ state: 'detached' });
-        assert.deepEqual(await page.locator('.aberrant-recipient-address').allTextContents(), [ALICE]);
-    } finally {
-        await browser.close();
-    }
 
-    // Stopping Node-RED closes the context stores, which writes the 'file' store to the userDir.
-    earlierLogs.push(nodeRed.logs());
-    await nodeRed.stop();
-    nodeRed = await startFlows();
-    assert.deepEqual(await flowContext<string[]>('recipients'), [ALICE]);
+        // Stopping Node-RED closes the context stores, which writes the 'file' store to the userDir.
+        earlierLogs.push(nodeRed.logs());
+        await nodeRed.stop();
+        nodeRed = await startFlows();
+        assert.deepEqual(await flowContext<string[]>('recipients'), [ALICE]);
 
-    const browserAgain = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    try {
-        const page = await browserAgain.newPage();
-        await page.goto(`${nodeRed.url}/ui/`);
-        await page.locator('.aberrant-recipient-address', { hasText: ALICE }).waitFor();
-        await page.locator('.aberrant-test-mail button').click();
-        const [mail] = await waitForMails('Test mail', 1);
+        const browserAgain = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+        try {
+            const page = await browserAgain.newPage();
+            await page.goto(`${nodeRed.url}/ui/`);
+            await page.locator('.aberrant-recipient-address', { hasText: ALICE }).waitFor();
+            await page.locator('.aberrant-test-mail button').click();
+            const [mail] = await waitForMails('Test mail', 1);
+            assert.deepEqual(mail.to, [ALICE]);
+            assert.equal(mail.from, MAIL_FROM);
+            assert.match(mail.text, new RegExp(`Dashboard: ${DASHBOARD_URL}`));
+        } finally {
+            await browserAgain.close();
+        }
+        const [record] = await alertLogWith('test mail', 1);
+        assert.equal(record.mail, `sent to ${ALICE}`);
+    },
+);
+
+test(
+    'after two days of warm-up, a sustained excursion mails exactly once: series, failure start, observed value and band',
+    { timeout: 60_000 },
+    async () => {
+        const [excursion] = EXCURSIONS;
+        await feedExcursion(excursion);
+
+        const log = await alertLogWith('failure start', 1);
+        const starts = log.filter((r) => r.event === 'failure start');
+        assert.equal(starts.length, 1, `one failure, during the excursion: ${JSON.stringify(starts)}`);
+        const [start] = starts;
+        assert.equal(start.series, METER);
+        // The time of the step at which `threshold` violations were reached, within the excursion.
+        assert.ok(start.time > excursion.from && start.time <= excursion.to, `failure start ${new Date(start.time).toISOString()}`);
+        assert.ok(
+            start.value > start.upper && start.value > HEATER_VA,
+            `observed ${start.value} above the band ${start.lower}–${start.upper}`,
+        );
+        assert.equal(start.mail, `sent to ${ALICE}`);
+
+        const mails = await waitForMails('Aberrant consumption', 1);
+        assert.equal(mails.length, 1);
+        const [mail] = mails;
+        const localStart = parisTime(start.time, { hour: '2-digit', minute: '2-digit' });
+        assert.equal(mail.subject, `Aberrant consumption on ${METER} since ${localStart}`);
         assert.deepEqual(mail.to, [ALICE]);
         assert.equal(mail.from, MAIL_FROM);
-        assert.match(mail.text, new RegExp(`Dashboard: ${DASHBOARD_URL}`));
-    } finally {
-        await browserAgain.close();
-    }
-    const [record] = await alertLogWith('test mail', 1);
-    assert.equal(record.mail, `sent to ${ALICE}`);
-});
-
-test('after two days of warm-up, a sustained excursion mails exactly once: series, failure start, observed value and band', { timeout: 60_000 }, async () => {
-    const [excursion] = EXCURSIONS;
-    await feedExcursion(excursion);
-
-    const log = await alertLogWith('failure start', 1);
-    const starts = log.filter((r) => r.event === 'failure start');
-    assert.equal(starts.length, 1, `one failure, during the excursion: ${JSON.stringify(starts)}`);
-    const [start] = starts;
-    assert.equal(start.series, METER);
-    // The time of the step at which `threshold` violations were reached, within the excursion.
-    assert.ok(start.time > excursion.from && start.time <= excursion.to, `failure start ${new Date(start.time).toISOString()}`);
-    assert.ok(start.value > start.upper && start.value > HEATER_VA, `observed ${start.value} above the band ${start.lower}–${start.upper}`);
-    assert.equal(start.mail, `sent to ${ALICE}`);
-
-    const mails = await waitForMails('Aberrant consumption', 1);
-    assert.equal(mails.length, 1);
-    const [mail] = mails;
-    const localStart = parisTime(start.time, { hour: '2-digit', minute: '2-digit' });
-    assert.equal(mail.subject, `Aberrant consumption on ${METER} since ${localStart}`);
-    assert.deepEqual(mail.to, [ALICE]);
-    assert.equal(mail.from, MAIL_FROM);
-    const va = (x: number) => `${Math.round(x)} VA`;
-    assert.match(mail.text, new RegExp(`Failure start: +${parisTime(start.time, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })} \\(Europe/Paris\\)`));
-    assert.ok(mail.text.includes(new Date(start.time).toISOString()), 'failure start in ISO');
-    assert.match(mail.text, new RegExp(`Observed value: ${va(start.value)}`));
-    assert.match(mail.text, new RegExp(`Expected band: +${va(start.lower)} – ${va(start.upper)} \\(prediction ${va(start.prediction)}\\)`));
-    assert.ok(mail.text.includes(`Dashboard: ${DASHBOARD_URL}`));
-});
+        const va = (x: number) => `${Math.round(x)} VA`;
+        assert.match(
+            mail.text,
+            new RegExp(
+                `Failure start: +${parisTime(start.time, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })} \\(Europe/Paris\\)`,
+            ),
+        );
+        assert.ok(mail.text.includes(new Date(start.time).toISOString()), 'failure start in ISO');
+        assert.match(mail.text, new RegExp(`Observed value: ${va(start.value)}`));
+        assert.match(
+            mail.text,
+            new RegExp(`Expected band: +${va(start.lower)} – ${va(start.upper)} \\(prediction ${va(start.prediction)}\\)`),
+        );
+        assert.ok(mail.text.includes(`Dashboard: ${DASHBOARD_URL}`));
+    },
+);
 
 test('a second excursion inside the cool-down mails nobody; a third one after it mails again', { timeout: 90_000 }, async () => {
     // The cool-down runs from the first mail, sent before this point.
@@ -259,7 +294,11 @@ test('a second excursion inside the cool-down mails nobody; a third one after it
     const secondStart = log.filter((r) => r.event === 'failure start')[1];
     assert.ok(secondStart.time > second.from && secondStart.time <= second.to, `second start ${new Date(secondStart.time).toISOString()}`);
     assert.ok(secondStart.time > log.filter((r) => r.event === 'failure end')[0].time);
-    assert.match(secondStart.mail, /^not sent: cool-down until /, `the second start came ${COOLDOWN_MS / 1000} s or more after the first mail`);
+    assert.match(
+        secondStart.mail,
+        /^not sent: cool-down until /,
+        `the second start came ${COOLDOWN_MS / 1000} s or more after the first mail`,
+    );
     assert.equal(mailsAbout('Aberrant consumption').length, 1, 'no mail for the second excursion');
 
     await feedUntil(third.from);
@@ -285,12 +324,16 @@ test('a sample above PEAK_ALERT_VA (9000 by default) sends the peak mail', { tim
     assert.equal(sink.mails.length, 4, 'test, two aberrant-consumption and one peak mail');
 });
 
-test('every step\'s mean and forecast are stored in InfluxDB', { timeout: 30_000 }, async () => {
+test("every step's mean and forecast are stored in InfluxDB", { timeout: 30_000 }, async () => {
     // A sample completes every step that ends at or before its time.
     const lastSample = fedUntil - MINUTE_MS;
     const steps = Math.floor((lastSample - DAY_ONE) / STEP_MS);
     const counts = await eventually(async () => {
-        const [result] = await influxQuery(influxd.url, DATABASE, `SELECT count(value) AS value, count(prediction) AS prediction, count(upper) AS upper FROM apparent_power_forecast WHERE meter = '${METER}'`);
+        const [result] = await influxQuery(
+            influxd.url,
+            DATABASE,
+            `SELECT count(value) AS value, count(prediction) AS prediction, count(upper) AS upper FROM apparent_power_forecast WHERE meter = '${METER}'`,
+        );
         const row = result.series?.[0].values[0] as [string, number, number, number] | undefined;
         return row !== undefined && row[1] === steps ? row : undefined;
     });
@@ -300,7 +343,11 @@ test('every step\'s mean and forecast are stored in InfluxDB', { timeout: 30_000
 
     // The log is newest first.
     const firstStart = ((await flowContext<AlertRecord[]>('alertLog')) ?? []).filter((r) => r.event === 'failure start').at(-1)!;
-    const [result] = await influxQuery(influxd.url, DATABASE, `SELECT value, lower, upper, violation, failure FROM apparent_power_forecast WHERE time = ${firstStart.time}ms`);
+    const [result] = await influxQuery(
+        influxd.url,
+        DATABASE,
+        `SELECT value, lower, upper, violation, failure FROM apparent_power_forecast WHERE time = ${firstStart.time}ms`,
+    );
     const [[time, ...fields]] = result.series?.[0].values ?? [[]];
     assert.equal(Date.parse(time as string), firstStart.time);
     // Stored exactly: the store writes the forecast's numbers as floats (its "whole numbers" setting).
@@ -308,6 +355,9 @@ test('every step\'s mean and forecast are stored in InfluxDB', { timeout: 30_000
 });
 
 test('the Node-RED log shows no error', () => {
-    const errors = [...earlierLogs, nodeRed.logs()].join('\n').split('\n').filter((l) => /\[error\]/.test(l));
+    const errors = [...earlierLogs, nodeRed.logs()]
+        .join('\n')
+        .split('\n')
+        .filter((l) => /\[error\]/.test(l));
     assert.deepEqual(errors, []);
 });

@@ -104,7 +104,11 @@ async function feed(meter: string, from: number, to: number): Promise<void> {
 /** Waits for the test tab's endpoint after a deploy: the flows start after the deploy is answered. */
 async function feedOpen(): Promise<void> {
     await eventually(async () => {
-        const res = await fetch(`${nodeRed.url}${feedTab.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+        const res = await fetch(`${nodeRed.url}${feedTab.path}`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: '[]',
+        });
         await res.text();
         return res.status === 200 ? true : undefined;
     });
@@ -121,13 +125,24 @@ interface StoredStep {
 async function storedSteps(meter: string, count: number): Promise<StoredStep[]> {
     let steps: StoredStep[] = [];
     try {
-        return await eventually(async () => {
-            const [result] = await influxQuery(influxd.url, DATABASE, `SELECT value, prediction, upper FROM apparent_power_forecast WHERE meter = '${meter}'`);
-            steps = (result.series?.[0].values ?? []).map(([time, value, prediction, upper]) => ({
-                time: Date.parse(time as string), value: value as number | null, prediction: prediction as number | null, upper: upper as number | null,
-            }));
-            return steps.length >= count ? steps : undefined;
-        }, 60_000, 250);
+        return await eventually(
+            async () => {
+                const [result] = await influxQuery(
+                    influxd.url,
+                    DATABASE,
+                    `SELECT value, prediction, upper FROM apparent_power_forecast WHERE meter = '${meter}'`,
+                );
+                steps = (result.series?.[0].values ?? []).map(([time, value, prediction, upper]) => ({
+                    time: Date.parse(time as string),
+                    value: value as number | null,
+                    prediction: prediction as number | null,
+                    upper: upper as number | null,
+                }));
+                return steps.length >= count ? steps : undefined;
+            },
+            60_000,
+            250,
+        );
     } catch {
         throw new Error(`${steps.length} steps stored for ${meter}, expected ${count}`);
     }
@@ -143,12 +158,15 @@ test('the history seeds the model before the first live samples: a band from the
         feedsUntil = LIVE_START + i * 30 * MINUTE_MS;
     }
     // The last sample completes every step before its own.
-    const liveSteps = (feedsUntil - MINUTE_MS - LIVE_START) / STEP_MS | 0;
+    const liveSteps = ((feedsUntil - MINUTE_MS - LIVE_START) / STEP_MS) | 0;
     const steps = await storedSteps(METER, SEEDED_STEPS + liveSteps);
     assert.equal(steps.length, SEEDED_STEPS + liveSteps, 'each seeded and live step stored once');
     // A step is stored at its end.
     assert.equal(steps[0].time, HISTORY_START + STEP_MS);
-    assert.ok(steps.every((s, i) => i === 0 || s.time - steps[i - 1].time === STEP_MS), 'one step every 5 minutes, none missing');
+    assert.ok(
+        steps.every((s, i) => i === 0 || s.time - steps[i - 1].time === STEP_MS),
+        'one step every 5 minutes, none missing',
+    );
 
     // The seeded steps are this meter's 5-minute means, not the other meter's.
     const firstStep = Array.from({ length: 5 }, (_, i) => papp(HISTORY_START + i * MINUTE_MS));
@@ -157,9 +175,15 @@ test('the history seeds the model before the first live samples: a band from the
 
     const live = steps.filter((s) => s.time > LIVE_START);
     assert.equal(live.length, liveSteps);
-    assert.ok(live.every((s) => Number.isFinite(s.upper) && Number.isFinite(s.prediction)), `bands from the first live step: ${JSON.stringify(live.slice(0, 3))}`);
+    assert.ok(
+        live.every((s) => Number.isFinite(s.upper) && Number.isFinite(s.prediction)),
+        `bands from the first live step: ${JSON.stringify(live.slice(0, 3))}`,
+    );
     // The night base of ~300 VA lies inside what the model learnt of the previous nights.
-    assert.ok(live.every((s) => s.value! <= s.upper!), JSON.stringify(live.filter((s) => s.value! > s.upper!)));
+    assert.ok(
+        live.every((s) => s.value! <= s.upper!),
+        JSON.stringify(live.filter((s) => s.value! > s.upper!)),
+    );
 
     assert.deepEqual(await flowContext('warmStart'), { [METER]: { until: LIVE_START, samples: SEEDED_STEPS } });
 });
@@ -185,16 +209,30 @@ test('a redeploy and a restart do not replay the history', { timeout: 120_000 },
     earlierLogs.push(nodeRed.logs());
     await nodeRed.stop();
     nodeRed = await startFlows();
+    // Node-RED answers before its flows have started: the test tab's endpoint comes with them.
+    await feedOpen();
     await feed(METER, feedsUntil, feedsUntil + 30 * MINUTE_MS);
     feedsUntil += 30 * MINUTE_MS;
     const steps = await storedSteps(METER, before.length + 12);
     assert.equal(steps.length, before.length + 12);
-    assert.ok(steps.slice(before.length).every((s) => Number.isFinite(s.upper)), 'the model kept its state');
+    assert.ok(
+        steps.slice(before.length).every((s) => Number.isFinite(s.upper)),
+        'the model kept its state',
+    );
 
     const flags = await flowContext<Record<string, unknown>>('warmStart');
     assert.deepEqual(flags?.[METER], { until: LIVE_START, samples: SEEDED_STEPS });
     // A second seed would reach holt-winters after newer samples, and it would warn that they were ignored.
     const logs = [...earlierLogs, nodeRed.logs()].join('\n');
-    assert.ok(!/was ignored/.test(logs), logs.split('\n').filter((l) => /was ignored/.test(l)).join('\n'));
-    assert.deepEqual(logs.split('\n').filter((l) => /\[error\]/.test(l)), []);
+    assert.ok(
+        !/was ignored/.test(logs),
+        logs
+            .split('\n')
+            .filter((l) => /was ignored/.test(l))
+            .join('\n'),
+    );
+    assert.deepEqual(
+        logs.split('\n').filter((l) => /\[error\]/.test(l)),
+        [],
+    );
 });

@@ -26,7 +26,16 @@ import type { ChartPayload } from '../../lib/store/history-query';
 import { Spool } from '../../lib/store/spool';
 import { influxQuery, influxString, startInfluxd, type InfluxCredentials, type Influxd } from '../../scripts/stack/influxd';
 import { influxRows, iso, landedRows, range } from '../support/influx';
-import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
+import {
+    describeOnEachRuntime,
+    helper,
+    received,
+    recordingTranslations,
+    spiedCalls,
+    statusMatching,
+    wordedProblem,
+    type Translation,
+} from '../support/node-red';
 import { eventually, waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -76,15 +85,19 @@ function points(from: number, seqs: number[]): Msg[] {
 
 describeOnEachRuntime('influx-server, influx-store and influx-history on an InfluxDB with authentication', (runtime) => {
     /** The runtime API behind the editor's admin endpoints (GET /flows, GET /credentials/:type/:id). */
-    const runtimeApi = (require(runtime.path) as {
-        runtime: {
-            flows: {
-                getFlows(opts: object): Promise<{ flows: FlowNode[] }>;
-                setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType: 'full' }): Promise<{ rev: string }>;
-                getNodeCredentials(opts: { type: string; id: string }): Promise<Record<string, unknown>>;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime under test is chosen per describe block
+    const runtimeModule: unknown = require(runtime.path);
+    const runtimeApi = (
+        runtimeModule as {
+            runtime: {
+                flows: {
+                    getFlows(opts: object): Promise<{ flows: FlowNode[] }>;
+                    setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType: 'full' }): Promise<{ rev: string }>;
+                    getNodeCredentials(opts: { type: string; id: string }): Promise<Record<string, unknown>>;
+                };
             };
-        };
-    }).runtime.flows;
+        }
+    ).runtime.flows;
 
     before(() => {
         helper.settings({ userDir });
@@ -96,7 +109,13 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         const database = `auth_${n}`;
         await influxQuery(influxd.url, undefined, `CREATE DATABASE ${database}`, ADMIN);
         await influxQuery(influxd.url, undefined, `GRANT ALL ON ${database} TO ${USER.username}`, ADMIN);
-        const ids = { server: `auth-server-${n}`, store: `auth-store-${n}`, history: `auth-history-${n}`, out: `auth-out-${n}`, caught: `auth-caught-${n}` };
+        const ids = {
+            server: `auth-server-${n}`,
+            store: `auth-store-${n}`,
+            history: `auth-history-${n}`,
+            out: `auth-out-${n}`,
+            caught: `auth-caught-${n}`,
+        };
         const flow: FlowNode[] = [
             { id: ids.server, type: 'influx-server', host: '127.0.0.1', port: influxd.port, database },
             { id: ids.store, type: 'influx-store', server: ids.server, measurement: 'linky', batchSize: 5, flushInterval: 0.1 },
@@ -106,7 +125,10 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
                 server: ids.server,
                 measurement: 'linky',
                 meter: METER,
-                fields: [{ name: 'PAPP', kind: 'power', label: '' }, { name: 'BASE', kind: 'energy', label: '' }],
+                fields: [
+                    { name: 'PAPP', kind: 'power', label: '' },
+                    { name: 'BASE', kind: 'energy', label: '' },
+                ],
                 energyUnit: 'Wh',
                 wires: [[ids.out]],
             },
@@ -133,24 +155,40 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
             PAPP: 1000 + 100 * Math.floor(i / 5) + 10 * (i % 5),
             BASE: 10_000_000 + 20 * i,
         }));
-        for (const { time, PAPP, BASE } of sent) store.receive({ topic: METER, payload: { PAPP, BASE }, timestamp: time } as Msg);
+        for (const { time, PAPP, BASE } of sent) store.receive({ topic: METER, payload: { PAPP, BASE }, timestamp: time });
         const found = await landedRows(influxd.url, database, 'SELECT * FROM linky', sent.length, { auth: ADMIN });
-        assert.deepEqual(found, sent.map(({ time, PAPP, BASE }) => ({ time: iso(time), meter: METER, PAPP, BASE })));
-        await assert.rejects(influxQuery(influxd.url, database, 'SELECT * FROM linky'), /HTTP 401/, 'InfluxDB refuses a query without credentials');
+        assert.deepEqual(
+            found,
+            sent.map(({ time, PAPP, BASE }) => ({ time: iso(time), meter: METER, PAPP, BASE })),
+        );
+        await assert.rejects(
+            influxQuery(influxd.url, database, 'SELECT * FROM linky'),
+            /HTTP 401/,
+            'InfluxDB refuses a query without credentials',
+        );
         const status = await statusMatching(store, (s) => s.fill === 'green' && s.text === 'influx-store.status.counters');
         assert.equal(status.shape, 'dot');
 
         const answer = nextMessage(helper.getNode(ids.out));
-        history.receive({ payload: 'day', end: T0 + 25 * MINUTE } as Msg);
+        history.receive({ payload: 'day', end: T0 + 25 * MINUTE });
         const msg = await answer;
         const [chart] = msg.payload as ChartPayload;
         assert.deepEqual(chart.series, ['PAPP', 'BASE']);
         assert.equal(chart.data[0].length, 144);
         assert.equal(chart.data[0][143].x, T0 + 20 * MINUTE);
-        assert.deepEqual(chart.data[0].slice(141).map((p) => p.y), [1020, 1120, 1220]);
-        assert.ok(chart.data[0].slice(0, 141).every((p) => p.y === null), 'nothing before the points');
+        assert.deepEqual(
+            chart.data[0].slice(141).map((p) => p.y),
+            [1020, 1120, 1220],
+        );
+        assert.ok(
+            chart.data[0].slice(0, 141).every((p) => p.y === null),
+            'nothing before the points',
+        );
         // The first interval has no index before it to count its energy from.
-        assert.deepEqual(chart.data[1].slice(141).map((p) => p.y), [null, 100, 100]);
+        assert.deepEqual(
+            chart.data[1].slice(141).map((p) => p.y),
+            [null, 100, 100],
+        );
         assert.equal((msg.history as { source: string }).source, 'raw');
         await statusMatching(history, (s) => s.fill === 'green' && s.text === 'influx-history.status.done');
         assert.deepEqual(errors, []);
@@ -161,35 +199,59 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         const spoolDir = path.join(userDir, 'energy-spool', ids.store);
         const from = T0 + 30 * MINUTE;
 
-        await helper.load([influxServer, influxStore, influxHistory], flow, credentials(WRONG_PASSWORD));
+        const translations: Translation[] = [];
+        await helper.load(
+            [influxServer, recordingTranslations(influxStore, translations), influxHistory],
+            flow,
+            credentials(WRONG_PASSWORD),
+        );
         const store = helper.getNode(ids.store);
         const errors = spiedCalls(store, 'call:error');
         const caught = received(helper.getNode(ids.caught));
         for (const msg of points(from, range(0, 20))) store.receive(msg);
 
-        const status = await statusMatching(store, (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
+        const status = await statusMatching(
+            store,
+            (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters',
+        );
         assert.equal(status.shape, 'ring');
         await waitFor(() => errors.length > 0);
         const [reported] = errors[0] as [string];
-        assert.equal(reported, `InfluxDB ${new URL(influxd.url).host}/${database} answered 401: authorization failed — check the username and password (or token) (points are kept in the spool until this is fixed)`);
+        assert.equal(reported, 'influx-store.errors.misconfigured');
+        assert.deepEqual(wordedProblem(translations), {
+            key: 'influx-store.problem.answered',
+            values: { server: `InfluxDB ${new URL(influxd.url).host}/${database}`, status: 401, detail: 'authorization failed' },
+            advice: 'influx-store.advice.wrongCredentials',
+        });
         // No message caused it, yet a Catch node gets it, with the store's counters.
         await waitFor(() => caught.length > 0);
         const fromStore = caught[0];
         assert.equal((fromStore.error as { source: { id: string } }).source.id, ids.store);
         assert.equal(fromStore.influxError, reported);
         assert.equal(fromStore.topic, 'influx-store');
-        assert.deepEqual(fromStore.payload, { queued: 0, written: 0, spooled: 20, failed: 0, refused: 0, state: 'misconfigured', lastError: reported.replace(' (points are kept in the spool until this is fixed)', '') });
+        assert.deepEqual(fromStore.payload, {
+            queued: 0,
+            written: 0,
+            spooled: 20,
+            failed: 0,
+            refused: 0,
+            state: 'misconfigured',
+            lastError: 'influx-store.problem.withAdvice',
+        });
         // influx-history, on the same server, answers with a catchable error.
-        helper.getNode(ids.history).receive({ payload: 'day' } as Msg);
+        helper.getNode(ids.history).receive({ payload: 'day' });
         await waitFor(() => caught.length > 1);
         const fromHistory = caught[1].error as { message: string; source: { id: string } };
         assert.equal(fromHistory.source.id, ids.history);
         assert.match(fromHistory.message, /authorization failed/);
         await statusMatching(helper.getNode(ids.history), (s) => s.fill === 'red' && s.text === 'influx-history.status.failed');
-        for (const text of [reported, JSON.stringify(caught)]) {
+        for (const text of [reported, JSON.stringify(caught), JSON.stringify(translations)]) {
             assert.ok(!text.includes(WRONG_PASSWORD) && !text.includes(USER.password), `no password in: ${text}`);
         }
-        assert.ok(fs.readdirSync(spoolDir).some((name) => name.endsWith('.seg')), 'the spool holds points while the node runs');
+        assert.ok(
+            fs.readdirSync(spoolDir).some((name) => name.endsWith('.seg')),
+            'the spool holds points while the node runs',
+        );
         assert.deepEqual(await influxRows(influxd.url, database, 'SELECT * FROM linky', ADMIN), [], 'nothing reached InfluxDB');
 
         // Node-RED stops: the spool keeps all 20 points.
@@ -205,7 +267,11 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         const errorsAfter = spiedCalls(restarted, 'call:error');
         for (const msg of points(from, range(20, 30))) restarted.receive(msg);
         const found = await landedRows(influxd.url, database, 'SELECT seq FROM linky', 30, { auth: ADMIN });
-        assert.deepEqual(found, range(0, 30).map((seq) => ({ time: iso(from + seq * MINUTE), seq })), 'each point once, at its own time');
+        assert.deepEqual(
+            found,
+            range(0, 30).map((seq) => ({ time: iso(from + seq * MINUTE), seq })),
+            'each point once, at its own time',
+        );
         await statusMatching(restarted, (s) => s.fill === 'green' && s.shape === 'dot' && s.text === 'influx-store.status.counters');
         assert.ok(logs.some(([text]) => text === 'influx-store.log.spoolEmptied'));
         assert.deepEqual(errorsAfter, []);
@@ -217,14 +283,26 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
 
     test('no credentials at all: the store says InfluxDB asks for them, and keeps the points', async () => {
         const { database, ids, flow } = await authFlow();
-        await helper.load([influxServer, influxStore, influxHistory], flow);
+        const translations: Translation[] = [];
+        await helper.load([influxServer, recordingTranslations(influxStore, translations), influxHistory], flow);
         const store = helper.getNode(ids.store);
         const errors = spiedCalls(store, 'call:error');
         for (const msg of points(T0, range(0, 3))) store.receive(msg);
-        await statusMatching(store, (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
+        await statusMatching(
+            store,
+            (s) => s.fill === 'red' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters',
+        );
         await waitFor(() => errors.length > 0);
-        assert.equal(errors[0][0], `InfluxDB ${new URL(influxd.url).host}/${database} answered 401: unable to parse authentication credentials`
-            + ' — InfluxDB asks for credentials: set a username and password (or a token) (points are kept in the spool until this is fixed)');
+        assert.equal(errors[0][0], 'influx-store.errors.misconfigured');
+        assert.deepEqual(wordedProblem(translations), {
+            key: 'influx-store.problem.answered',
+            values: {
+                server: `InfluxDB ${new URL(influxd.url).host}/${database}`,
+                status: 401,
+                detail: 'unable to parse authentication credentials',
+            },
+            advice: 'influx-store.advice.noCredentials',
+        });
         await helper.unload();
         const spool = new Spool(path.join(userDir, 'energy-spool', ids.store));
         try {
@@ -239,18 +317,26 @@ describeOnEachRuntime('influx-server, influx-store and influx-history on an Infl
         await helper.load([influxServer, influxStore, influxHistory], []);
         // What the editor's Deploy POSTs to /flows: each node's credentials inside it. (The Catch and
         // helper nodes are left out: the helper registers their types only for the flow it loads.)
-        const deployed = flow.filter((node) => node.type.startsWith('influx-'))
-            .map((node) => (node.id === ids.server ? { ...node, credentials: { username: USER.username, password: USER.password } } : node));
+        const deployed = flow
+            .filter((node) => node.type.startsWith('influx-'))
+            .map((node) =>
+                node.id === ids.server ? { ...node, credentials: { username: USER.username, password: USER.password } } : node,
+            );
         await runtimeApi.setFlows({ flows: { flows: deployed }, deploymentType: 'full' });
 
         const store = await eventually(() => helper.getNode(ids.store) ?? undefined);
-        store.receive({ topic: METER, payload: { PAPP: 1500 }, timestamp: T0 } as Msg);
-        assert.deepEqual(await landedRows(influxd.url, database, 'SELECT * FROM linky', 1, { auth: ADMIN }), [{ time: iso(T0), meter: METER, PAPP: 1500 }]);
+        store.receive({ topic: METER, payload: { PAPP: 1500 }, timestamp: T0 });
+        assert.deepEqual(await landedRows(influxd.url, database, 'SELECT * FROM linky', 1, { auth: ADMIN }), [
+            { time: iso(T0), meter: METER, PAPP: 1500 },
+        ]);
 
         const { flows } = await runtimeApi.getFlows({});
         const server = flows.find((node) => node.id === ids.server);
         assert.deepEqual(server, flow[0], 'the influx-server node as deployed, without its credentials');
         assert.ok(!JSON.stringify(flows).includes(USER.password), 'no password in the flows');
-        assert.deepEqual(await runtimeApi.getNodeCredentials({ type: 'influx-server', id: ids.server }), { username: USER.username, has_password: true });
+        assert.deepEqual(await runtimeApi.getNodeCredentials({ type: 'influx-server', id: ids.server }), {
+            username: USER.username,
+            has_password: true,
+        });
     });
 });

@@ -31,7 +31,16 @@ import type { ChartPayload } from '../../lib/store/history-query';
 import { Spool } from '../../lib/store/spool';
 import { influxQuery, startInfluxd, type Influxd } from '../../scripts/stack/influxd';
 import { influxRows, iso, landedRows, range } from '../support/influx';
-import { describeOnEachRuntime, helper, received, spiedCalls, statusMatching } from '../support/node-red';
+import {
+    describeOnEachRuntime,
+    helper,
+    received,
+    recordingTranslations,
+    spiedCalls,
+    statusMatching,
+    wordedProblem,
+    type Translation,
+} from '../support/node-red';
 import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
@@ -57,21 +66,9 @@ let plainInfluxd: Influxd;
 let sequence = 0;
 
 /** The values the store passes RED._ with each key: the helper's RED._ returns the key alone. */
-const translations: { key: string; values?: Record<string, string | number> }[] = [];
+const translations: Translation[] = [];
 
-/** `nodeModule`, its RED._ calls recorded in `translations`. */
-function recordingTranslations(nodeModule: (RED: NodeAPI) => void): (RED: NodeAPI) => void {
-    return (RED) => nodeModule(new Proxy(RED, {
-        get: (target, property, receiver) => (property === '_'
-            ? (key: string, values?: Record<string, string | number>) => {
-                translations.push({ key, values });
-                return target._(key, values);
-            }
-            : Reflect.get(target, property, receiver)),
-    }));
-}
-
-const influxStoreRecorded = recordingTranslations(influxStore);
+const influxStoreRecorded = recordingTranslations(influxStore, translations);
 
 function openssl(args: string[]): void {
     execFileSync('openssl', args, { cwd: path.join(workDir, 'tls'), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,15 +79,69 @@ function makeCertificates(): typeof files {
     const dir = path.join(workDir, 'tls');
     fs.mkdirSync(dir);
     const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    openssl(['req', '-x509', ...key, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=node-red-energy test CA',
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl([
+        'req',
+        '-x509',
+        ...key,
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=node-red-energy test CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     openssl(['req', ...key, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-    fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n');
-    openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext']);
+    fs.writeFileSync(
+        path.join(dir, 'server.ext'),
+        'subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n',
+    );
+    openssl([
+        'x509',
+        '-req',
+        '-in',
+        'server.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'server.pem',
+        '-days',
+        '2',
+        '-extfile',
+        'server.ext',
+    ]);
     // As a home user makes one: a single command, the address in the subject alternative names.
-    openssl(['req', '-x509', ...key, '-keyout', 'self-signed.key', '-out', 'self-signed.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName = IP:127.0.0.1']);
+    openssl([
+        'req',
+        '-x509',
+        ...key,
+        '-keyout',
+        'self-signed.key',
+        '-out',
+        'self-signed.pem',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName = IP:127.0.0.1',
+    ]);
     const file = (name: string) => path.join(dir, name);
-    return { ca: file('ca.pem'), certificate: file('server.pem'), privateKey: file('server.key'), selfSigned: file('self-signed.pem'), selfSignedKey: file('self-signed.key') };
+    return {
+        ca: file('ca.pem'),
+        certificate: file('server.pem'),
+        privateKey: file('server.key'),
+        selfSigned: file('self-signed.pem'),
+        selfSignedKey: file('self-signed.key'),
+    };
 }
 
 before(async () => {
@@ -98,8 +149,16 @@ before(async () => {
     userDir = path.join(workDir, 'userDir');
     files = makeCertificates();
     [privateCaInfluxd, selfSignedInfluxd, plainInfluxd] = await Promise.all([
-        startInfluxd({ dataDir: path.join(workDir, 'influxd-private-ca'), continuousQueries: false, https: { certificate: files.certificate, privateKey: files.privateKey, ca: files.ca } }),
-        startInfluxd({ dataDir: path.join(workDir, 'influxd-self-signed'), continuousQueries: false, https: { certificate: files.selfSigned, privateKey: files.selfSignedKey, ca: files.selfSigned } }),
+        startInfluxd({
+            dataDir: path.join(workDir, 'influxd-private-ca'),
+            continuousQueries: false,
+            https: { certificate: files.certificate, privateKey: files.privateKey, ca: files.ca },
+        }),
+        startInfluxd({
+            dataDir: path.join(workDir, 'influxd-self-signed'),
+            continuousQueries: false,
+            https: { certificate: files.selfSigned, privateKey: files.selfSignedKey, ca: files.selfSigned },
+        }),
         startInfluxd({ dataDir: path.join(workDir, 'influxd-plain'), continuousQueries: false }),
     ]);
 });
@@ -112,7 +171,10 @@ after(async () => {
 /** The arguments of each call `node` made to one of its methods (the helper spies on them all, on Node's prototype). */
 function callsOf(node: unknown, method: 'error' | 'status'): unknown[][] {
     const spy = (node as Record<string, { getCalls(): { thisValue: unknown; args: unknown[] }[] }>)[method];
-    return spy.getCalls().filter((call) => call.thisValue === node).map((call) => call.args);
+    return spy
+        .getCalls()
+        .filter((call) => call.thisValue === node)
+        .map((call) => call.args);
 }
 
 /** `seq` points of one meter, a minute apart from `from` (ms). */
@@ -134,7 +196,10 @@ async function spooledPoints(storeId: string): Promise<number> {
 
 describeOnEachRuntime('influx-server, influx-store and influx-history over https', (runtime) => {
     /** This runtime's own core tls-config node, as Node-RED loads it from @node-red/nodes. */
-    const tlsConfigModule = require(require.resolve('@node-red/nodes/core/network/05-tls.js', { paths: [runtime.path] })) as (RED: NodeAPI) => void;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime under test is chosen per describe block
+    const tlsConfigModule = require(require.resolve('@node-red/nodes/core/network/05-tls.js', { paths: [runtime.path] })) as (
+        RED: NodeAPI,
+    ) => void;
     const nodes = [tlsConfigModule, influxServer, influxStoreRecorded, influxHistory];
 
     before(() => {
@@ -149,11 +214,34 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const n = ++sequence;
         const database = `tls_${n}`;
         await influxQuery(influxd.url, undefined, `CREATE DATABASE ${database}`);
-        const ids = { tlsConfig: `tls-config-${n}`, server: `tls-server-${n}`, store: `tls-store-${n}`, history: `tls-history-${n}`, out: `tls-out-${n}`, caught: `tls-caught-${n}` };
+        const ids = {
+            tlsConfig: `tls-config-${n}`,
+            server: `tls-server-${n}`,
+            store: `tls-store-${n}`,
+            history: `tls-history-${n}`,
+            out: `tls-out-${n}`,
+            caught: `tls-caught-${n}`,
+        };
         const flow: FlowNode[] = [
-            { id: ids.server, type: 'influx-server', host: '127.0.0.1', port: influxd.port, database, tls: server.tls, tlsConfig: server.tlsConfig === undefined ? '' : ids.tlsConfig },
+            {
+                id: ids.server,
+                type: 'influx-server',
+                host: '127.0.0.1',
+                port: influxd.port,
+                database,
+                tls: server.tls,
+                tlsConfig: server.tlsConfig === undefined ? '' : ids.tlsConfig,
+            },
             { id: ids.store, type: 'influx-store', server: ids.server, measurement: 'linky', batchSize: 5, flushInterval: 0.1 },
-            { id: ids.history, type: 'influx-history', server: ids.server, measurement: 'linky', meter: METER, fields: [{ name: 'PAPP', kind: 'power', label: '' }], wires: [[ids.out]] },
+            {
+                id: ids.history,
+                type: 'influx-history',
+                server: ids.server,
+                measurement: 'linky',
+                meter: METER,
+                fields: [{ name: 'PAPP', kind: 'power', label: '' }],
+                wires: [[ids.out]],
+            },
             { id: ids.out, type: 'helper' },
             { id: `tls-catch-${n}`, type: 'catch', scope: [ids.store, ids.history], uncaught: false, wires: [[ids.caught]] },
             { id: ids.caught, type: 'helper' },
@@ -164,7 +252,20 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
 
     /** A tls-config as the editor saves one whose files are on the Node-RED host. */
     function tlsConfigNode(id: string, { ca, verifyservercert }: TlsConfig): FlowNode {
-        return { id, type: 'tls-config', name: '', cert: '', key: '', ca, certname: '', keyname: '', caname: '', servername: '', verifyservercert, alpnprotocol: '' };
+        return {
+            id,
+            type: 'tls-config',
+            name: '',
+            cert: '',
+            key: '',
+            ca,
+            certname: '',
+            keyname: '',
+            caname: '',
+            servername: '',
+            verifyservercert,
+            alpnprotocol: '',
+        };
     }
 
     async function load(flow: FlowNode[]) {
@@ -179,16 +280,22 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const history = helper.getNode(ids.history);
         const caught = received(helper.getNode(ids.caught));
         const sent = range(0, 3).map((i) => ({ time: T0 + i * 10 * MINUTE, PAPP: 1000 + 100 * i }));
-        for (const { time, PAPP } of sent) store.receive({ topic: METER, payload: { PAPP }, timestamp: time } as Msg);
-        assert.deepEqual(await landedRows(influxd.url, database, 'SELECT * FROM linky', sent.length), sent.map(({ time, PAPP }) => ({ time: iso(time), meter: METER, PAPP })));
+        for (const { time, PAPP } of sent) store.receive({ topic: METER, payload: { PAPP }, timestamp: time });
+        assert.deepEqual(
+            await landedRows(influxd.url, database, 'SELECT * FROM linky', sent.length),
+            sent.map(({ time, PAPP }) => ({ time: iso(time), meter: METER, PAPP })),
+        );
         await statusMatching(store, (s) => s.fill === 'green' && s.shape === 'dot' && s.text === 'influx-store.status.counters');
 
         const answered = received(helper.getNode(ids.out));
-        history.receive({ payload: 'day', end: T0 + 25 * MINUTE } as Msg);
+        history.receive({ payload: 'day', end: T0 + 25 * MINUTE });
         await waitFor(() => answered.length > 0, 10_000);
         const [chart] = answered[0].payload as ChartPayload;
         assert.equal(chart.data[0].length, 144);
-        assert.deepEqual(chart.data[0].slice(141).map((p) => [p.x, p.y]), sent.map(({ time, PAPP }) => [time, PAPP]));
+        assert.deepEqual(
+            chart.data[0].slice(141).map((p) => [p.x, p.y]),
+            sent.map(({ time, PAPP }) => [time, PAPP]),
+        );
         await statusMatching(history, (s) => s.fill === 'green' && s.text === 'influx-history.status.done');
         assert.deepEqual(caught, []);
     }
@@ -196,7 +303,7 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
     /** The message of the error influx-history reports for one request, caught by the Catch node. */
     async function historyError(ids: { history: string; caught: string }): Promise<string> {
         const caught = received(helper.getNode(ids.caught));
-        helper.getNode(ids.history).receive({ payload: 'day' } as Msg);
+        helper.getNode(ids.history).receive({ payload: 'day' });
         await waitFor(() => caught.length > 0, 10_000);
         const error = caught[0].error as { message: string; source: { id: string } };
         assert.equal(error.source.id, ids.history);
@@ -206,15 +313,23 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
 
     /**
      * The store takes `count` points it cannot write: the settings are wrong, so its status is a red
-     * ring and it reports the reason (catchable), which is returned; it warns once that it spools;
-     * the points stay in the spool, none reaches InfluxDB.
+     * ring and it reports the reason (catchable), whose wording is returned; it warns once that it
+     * spools; the points stay in the spool, none reaches InfluxDB.
      */
-    async function spoolsInstead(influxd: Influxd, database: string, storeId: string, count: number): Promise<string> {
+    async function spoolsInstead(
+        influxd: Influxd,
+        database: string,
+        storeId: string,
+        count: number,
+    ): Promise<ReturnType<typeof wordedProblem>> {
         const store = helper.getNode(storeId);
         const warnings = spiedCalls(store, 'call:warn');
         const errors = spiedCalls(store, 'call:error');
         for (const msg of points(T0, range(0, count))) store.receive(msg);
-        await statusMatching(store, (s) => s.fill === 'red' && s.shape === 'ring' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters');
+        await statusMatching(
+            store,
+            (s) => s.fill === 'red' && s.shape === 'ring' && s.text === 'influx-store.status.misconfigured · influx-store.status.counters',
+        );
         await waitFor(() => warnings.some(([text]) => text === 'influx-store.log.spooling') && errors.length > 0);
         const spooling = translations.find((t) => t.key === 'influx-store.log.spooling');
         assert.equal(spooling?.values?.points, count);
@@ -222,9 +337,17 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         assert.deepEqual(await influxRows(influxd.url, database, 'SELECT * FROM linky'), [], 'nothing reached InfluxDB');
         await helper.unload();
         assert.equal(await spooledPoints(storeId), count, 'every point is in the spool');
-        const reason = String(spooling?.values?.reason);
-        assert.deepEqual(errors.map(([text]) => text), [`${reason} (points are kept in the spool until this is fixed)`], 'one catchable error, with the reason');
-        return reason;
+        // The warning and the catchable error give the same reason, with the advice.
+        assert.equal(spooling?.values?.reason, 'influx-store.problem.withAdvice');
+        assert.deepEqual(
+            errors.map(([text]) => text),
+            ['influx-store.errors.misconfigured'],
+            'one catchable error',
+        );
+        assert.deepEqual(translations.find((t) => t.key === 'influx-store.errors.misconfigured')?.values, {
+            problem: 'influx-store.problem.withAdvice',
+        });
+        return wordedProblem(translations);
     }
 
     /** Restarted with `flow` (the same ids): the spooled points are written, each once, and the spool empties. */
@@ -233,7 +356,11 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const store = helper.getNode(storeId);
         const logs = spiedCalls(store, 'call:log');
         const found = await landedRows(influxd.url, database, 'SELECT seq FROM linky', count);
-        assert.deepEqual(found, range(0, count).map((seq) => ({ time: iso(T0 + seq * MINUTE), seq })), 'each point once, at its own time');
+        assert.deepEqual(
+            found,
+            range(0, count).map((seq) => ({ time: iso(T0 + seq * MINUTE), seq })),
+            'each point once, at its own time',
+        );
         await waitFor(() => logs.some(([text]) => text === 'influx-store.log.spoolEmptied'));
         await helper.unload();
         assert.equal(await spooledPoints(storeId), 0);
@@ -256,11 +383,15 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const message = await historyError(ids);
         assert.equal(message, `Error: ${serverName(privateCaInfluxd, database)}: influx-server.errors.certificateUntrusted (${UNTRUSTED})`);
 
-        const reason = await spoolsInstead(privateCaInfluxd, database, ids.store, 5);
-        assert.equal(reason, `${serverName(privateCaInfluxd, database)} unreachable: ${UNTRUSTED}`
-            + " — the server's certificate is not trusted: give the influx-server a TLS configuration with its CA (or the certificate itself)");
+        const problem = await spoolsInstead(privateCaInfluxd, database, ids.store, 5);
+        assert.deepEqual(problem, {
+            key: 'influx-store.problem.unreachable',
+            values: { server: serverName(privateCaInfluxd, database), status: 0, detail: UNTRUSTED },
+            advice: 'influx-store.advice.untrustedCertificate',
+        });
 
-        const fixed = flow.map((node) => (node.id === ids.server ? { ...node, tlsConfig: ids.tlsConfig } : node))
+        const fixed = flow
+            .map((node) => (node.id === ids.server ? { ...node, tlsConfig: ids.tlsConfig } : node))
             .concat(tlsConfigNode(ids.tlsConfig, { ca: files.ca, verifyservercert: true }));
         await replayedOnce(privateCaInfluxd, database, ids.store, fixed, 5);
     });
@@ -278,9 +409,11 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         assert.ok(message.startsWith(`Error: ${serverName(plainInfluxd, database)}: influx-server.errors.notTls (`), message);
         assert.match(message, /wrong version number/);
 
-        const reason = await spoolsInstead(plainInfluxd, database, ids.store, 4);
-        assert.ok(reason.startsWith(`${serverName(plainInfluxd, database)} unreachable: `), reason);
-        assert.match(reason, /wrong version number.* — InfluxDB does not speak TLS on this port: turn TLS off$/);
+        const problem = await spoolsInstead(plainInfluxd, database, ids.store, 4);
+        assert.equal(problem?.key, 'influx-store.problem.unreachable');
+        assert.equal(problem?.values?.server, serverName(plainInfluxd, database));
+        assert.match(String(problem?.values?.detail), /wrong version number/);
+        assert.equal(problem?.advice, 'influx-store.advice.notTls');
 
         const tlsOff = flow.map((node) => (node.id === ids.server ? { ...node, tls: false } : node));
         await replayedOnce(plainInfluxd, database, ids.store, tlsOff, 4);
@@ -294,13 +427,20 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         assert.match(message, /Client sent an HTTP request to an HTTPS server/);
     });
 
-    test('TLS off, InfluxDB on https: the store keeps the points and says to turn TLS on (influxd\'s plain-text 400 is not about the points); with TLS on each point is written once', async () => {
+    test("TLS off, InfluxDB on https: the store keeps the points and says to turn TLS on (influxd's plain-text 400 is not about the points); with TLS on each point is written once", async () => {
         const { database, ids, flow } = await tlsFlow(privateCaInfluxd, { tls: false });
         await load(flow);
-        const reason = await spoolsInstead(privateCaInfluxd, database, ids.store, 3);
-        assert.match(reason, new RegExp(`^${escapeRegExp(serverName(privateCaInfluxd, database))} answered 400: Client sent an HTTP request to an HTTPS server\\.? — InfluxDB expects TLS on this port: turn TLS on$`));
+        const problem = await spoolsInstead(privateCaInfluxd, database, ids.store, 3);
+        assert.equal(problem?.key, 'influx-store.problem.answered');
+        assert.deepEqual(
+            { ...problem?.values, detail: undefined },
+            { server: serverName(privateCaInfluxd, database), status: 400, detail: undefined },
+        );
+        assert.match(String(problem?.values?.detail), /^Client sent an HTTP request to an HTTPS server\.?$/);
+        assert.equal(problem?.advice, 'influx-store.advice.tlsExpected');
 
-        const tlsOn = flow.map((node) => (node.id === ids.server ? { ...node, tls: true, tlsConfig: ids.tlsConfig } : node))
+        const tlsOn = flow
+            .map((node) => (node.id === ids.server ? { ...node, tls: true, tlsConfig: ids.tlsConfig } : node))
             .concat(tlsConfigNode(ids.tlsConfig, { ca: files.ca, verifyservercert: true }));
         await replayedOnce(privateCaInfluxd, database, ids.store, tlsOn, 3);
     });
@@ -309,7 +449,10 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
         const missing = await tlsFlow(privateCaInfluxd, { tls: true });
         const server = missing.flow.find((node) => node.type === 'influx-server')!;
         server.tlsConfig = 'no-such-tls-config';
-        const unreadable = await tlsFlow(privateCaInfluxd, { tls: true, tlsConfig: { ca: path.join(workDir, 'tls', 'missing-ca.pem'), verifyservercert: true } });
+        const unreadable = await tlsFlow(privateCaInfluxd, {
+            tls: true,
+            tlsConfig: { ca: path.join(workDir, 'tls', 'missing-ca.pem'), verifyservercert: true },
+        });
         // One Catch node at most: the helper registers the type once per catch node in the flow.
         await load([...missing.flow, ...unreadable.flow].filter((node) => node.type !== 'catch'));
         for (const [built, key, value] of [
@@ -317,15 +460,15 @@ describeOnEachRuntime('influx-server, influx-store and influx-history over https
             [unreadable, 'influx-server.errors.tlsConfigInvalid', unreadable.ids.tlsConfig],
         ] as const) {
             assert.deepEqual(callsOf(helper.getNode(built.ids.server), 'error'), [[`${key} (tlsConfig: ${JSON.stringify(value)})`]]);
-            for (const [user, type] of [[built.ids.store, 'influx-store'], [built.ids.history, 'influx-history']]) {
+            for (const [user, type] of [
+                [built.ids.store, 'influx-store'],
+                [built.ids.history, 'influx-history'],
+            ]) {
                 const node = helper.getNode(user);
                 assert.deepEqual(callsOf(node, 'status'), [[{ fill: 'red', shape: 'ring', text: `${type}.errors.serverSettings` }]]);
-                assert.deepEqual(callsOf(node, 'error'), [[`${type}.errors.serverSettings (server: ${JSON.stringify(key)})`]]);
+                const caught = { topic: type, payload: { property: 'server', value: key, reason: `${type}.errors.serverSettings` } };
+                assert.deepEqual(callsOf(node, 'error'), [[`${type}.errors.serverSettings (server: ${JSON.stringify(key)})`, caught]]);
             }
         }
     });
 });
-
-function escapeRegExp(text: string): string {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

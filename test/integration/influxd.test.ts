@@ -54,7 +54,8 @@ test('writes line protocol and reads the points back, integers as integers', asy
     assert.ok(influxd);
     await influxQuery(influxd.url, undefined, `CREATE DATABASE ${DB}`);
     await influxWrite(influxd.url, DB, POINTS, 's');
-    for (const dir of ['meta', 'data', 'wal']) assert.ok(fs.existsSync(path.join(dataDir, dir, ...(dir === 'meta' ? [] : [DB]))), `${dir}/ is inside the data folder`);
+    for (const dir of ['meta', 'data', 'wal'])
+        assert.ok(fs.existsSync(path.join(dataDir, dir, ...(dir === 'meta' ? [] : [DB]))), `${dir}/ is inside the data folder`);
     assert.deepEqual(await powerRows(influxd.url), [
         [new Date(BASE_S * 1000).toISOString().replace('.000', ''), 2840, 12.5, '021861348497'],
         [new Date((BASE_S + 10) * 1000).toISOString().replace('.000', ''), 3000, 13, '021861348497'],
@@ -67,11 +68,21 @@ test('writes line protocol and reads the points back, integers as integers', asy
 test('runs continuous queries: a 1-minute mean appears in its target measurement', async () => {
     assert.ok(influxd);
     // RESAMPLE ... FOR 1h makes the service (which checks every second) cover buckets already past.
-    await influxQuery(influxd.url, DB, `CREATE CONTINUOUS QUERY power_1m ON ${DB} RESAMPLE EVERY 1s FOR 1h BEGIN SELECT mean(papp) AS papp INTO ${DB}.autogen.power_1m FROM power GROUP BY time(1m), * END`);
+    await influxQuery(
+        influxd.url,
+        DB,
+        `CREATE CONTINUOUS QUERY power_1m ON ${DB} RESAMPLE EVERY 1s FOR 1h BEGIN SELECT mean(papp) AS papp INTO ${DB}.autogen.power_1m FROM power GROUP BY time(1m), * END`,
+    );
     const [shown] = await influxQuery(influxd.url, DB, 'SHOW CONTINUOUS QUERIES');
     const ours = shown.series?.find((s) => s.name === DB);
-    assert.deepEqual(ours?.values.map((row) => row[0]), ['power_1m']);
-    const rows = await eventually(async () => (await influxQuery(influxd!.url, DB, 'SELECT papp, meter FROM power_1m'))[0].series?.[0].values, 15_000);
+    assert.deepEqual(
+        ours?.values.map((row) => row[0]),
+        ['power_1m'],
+    );
+    const rows = await eventually(
+        async () => (await influxQuery(influxd!.url, DB, 'SELECT papp, meter FROM power_1m'))[0].series?.[0].values,
+        15_000,
+    );
     assert.deepEqual(rows, [[new Date(BASE_S * 1000).toISOString().replace('.000', ''), 3000, '021861348497']]);
 });
 

@@ -36,7 +36,10 @@ function childPids(): number[] {
 function waitFor(ms: number, what: string, subscribe: (check: () => void) => () => void, predicate: () => boolean): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => { unsubscribe(); reject(new Error(`timed out after ${ms} ms waiting for ${what}`)); }, ms);
+        const timer = setTimeout(() => {
+            unsubscribe();
+            reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+        }, ms);
         const unsubscribe = subscribe(() => {
             if (!predicate()) return;
             clearTimeout(timer);
@@ -46,39 +49,48 @@ function waitFor(ms: number, what: string, subscribe: (check: () => void) => () 
     });
 }
 
-test('standard frames written at 9600 Bd into a pty decode from the other end, and everything stops cleanly', { timeout: 30_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tic-pty-'));
-    const before = childPids();
-    const pair = await openPtyPair(dir, 'ttyTIC');
-    const simulator = startTicSimulator({ path: pair.meterPath, meter: new StandardTriProducerMeter(), baud: 9600 });
-    const source = new SerialByteSource({ path: pair.appPath, baudRate: 9600 });
-    const frames: TicFrame[] = [];
-    const decoder = new TicDecoder({ onFrame: (f) => frames.push(f) });
-    source.on('data', (chunk) => decoder.push(chunk, Date.now()));
-    try {
-        assert.equal(childPids().length, before.length + 1, 'socat runs');
-        source.start();
-        await waitFor(10_000, '2 complete frames', (check) => {
-            source.on('data', check);
-            return () => source.off('data', check);
-        }, () => frames.length >= 2);
-        assert.equal(decoder.counters.badChecksum, 0);
-        assert.equal(decoder.counters.badFormat, 0);
-        for (const frame of frames) {
-            assert.equal(frame.mode, 'standard');
-            assert.deepEqual(frame.invalid, []);
-            assert.equal(frame.groups.length, 63);
-            assert.equal(frame.groups[0].label, 'ADSC');
+test(
+    'standard frames written at 9600 Bd into a pty decode from the other end, and everything stops cleanly',
+    { timeout: 30_000 },
+    async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tic-pty-'));
+        const before = childPids();
+        const pair = await openPtyPair(dir, 'ttyTIC');
+        const simulator = startTicSimulator({ path: pair.meterPath, meter: new StandardTriProducerMeter(), baud: 9600 });
+        const source = new SerialByteSource({ path: pair.appPath, baudRate: 9600 });
+        const frames: TicFrame[] = [];
+        const decoder = new TicDecoder({ onFrame: (f) => frames.push(f) });
+        source.on('data', (chunk) => decoder.push(chunk, Date.now()));
+        try {
+            assert.equal(childPids().length, before.length + 1, 'socat runs');
+            source.start();
+            await waitFor(
+                10_000,
+                '2 complete frames',
+                (check) => {
+                    source.on('data', check);
+                    return () => source.off('data', check);
+                },
+                () => frames.length >= 2,
+            );
+            assert.equal(decoder.counters.badChecksum, 0);
+            assert.equal(decoder.counters.badFormat, 0);
+            for (const frame of frames) {
+                assert.equal(frame.mode, 'standard');
+                assert.deepEqual(frame.invalid, []);
+                assert.equal(frame.groups.length, 63);
+                assert.equal(frame.groups[0].label, 'ADSC');
+            }
+        } finally {
+            await source.stop();
+            await simulator.stop();
+            await pair.close();
+            fs.rmSync(dir, { recursive: true, force: true });
         }
-    } finally {
-        await source.stop();
-        await simulator.stop();
-        await pair.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-    assert.deepEqual(childPids(), before, 'socat exited and was reaped');
-    assert.equal(fs.existsSync(pair.appPath) || fs.existsSync(pair.meterPath), false, 'pty links removed');
-});
+        assert.deepEqual(childPids(), before, 'socat exited and was reaped');
+        assert.equal(fs.existsSync(pair.appPath) || fs.existsSync(pair.meterPath), false, 'pty links removed');
+    },
+);
 
 /**
  * Opens the pair, streams standard frames into it, and once `ready` resolves kills socat; returns
@@ -128,7 +140,7 @@ test('killing socat (the device gone) on a quiet line makes the serial source re
 // 13 retries at once, forever (serialport/bindings-cpp#162): the port never closes by itself. A
 // meter streams without pause, so the source's no-data watchdog is what notices the unplug.
 test('killing socat while bytes are being read makes the serial source retry once no byte comes', { timeout: 30_000 }, async () => {
-    const states = await pullTheCable(async () => undefined, 5000, 1000);
+    const states = await pullTheCable(() => Promise.resolve(), 5000, 1000);
     const retrying = states.find((s) => s.state === 'retrying');
     assert.ok(retrying?.state === 'retrying');
     // Which error depends on where the hang-up lands: a read error, or the watchdog's "no data".

@@ -38,12 +38,13 @@ function corePoints(values: number[], settings: Partial<HoltWintersSettings> = {
 
 /** msg.forecast without the horizon, as the core's point. */
 function pointOf(msg: Msg): HoltWintersPoint {
-    const { prediction, deviation, upper, lower, seasonal, intercept, slope, violation, failure } = msg.forecast as unknown as HoltWintersPoint;
+    const { prediction, deviation, upper, lower, seasonal, intercept, slope, violation, failure } =
+        msg.forecast as unknown as HoltWintersPoint;
     return { prediction, deviation, upper, lower, seasonal, intercept, slope, violation, failure };
 }
 
-function calls(spy: unknown): unknown[][] {
-    return (spy as Spied).args ?? [];
+function calls(node: unknown, method: 'warn' | 'error'): unknown[][] {
+    return (node as Record<string, Spied>)[method].args ?? [];
 }
 
 describeOnEachRuntime('holt-winters', () => {
@@ -60,10 +61,27 @@ describeOnEachRuntime('holt-winters', () => {
     /** As the editor saves it: numbers as strings. */
     const flow = (extra: Record<string, unknown> = {}) => [
         {
-            id: 'hw', type: 'holt-winters', name: '', property: 'payload', timing: 'message', step: '300', seasonLength: String(SEASON),
-            model: 'additive', alpha: '0.1', beta: '0.0035', gamma: '0.1', gammaDeviation: '', smoothingWindow: '0.05',
-            deltaPos: '2', deltaNeg: '2', threshold: '7', window: '9', compat: 'clean', horizon: '0',
-            wires: [['forecasts'], ['failures']], ...extra,
+            id: 'hw',
+            type: 'holt-winters',
+            name: '',
+            property: 'payload',
+            timing: 'message',
+            step: '300',
+            seasonLength: String(SEASON),
+            model: 'additive',
+            alpha: '0.1',
+            beta: '0.0035',
+            gamma: '0.1',
+            gammaDeviation: '',
+            smoothingWindow: '0.05',
+            deltaPos: '2',
+            deltaNeg: '2',
+            threshold: '7',
+            window: '9',
+            compat: 'clean',
+            horizon: '0',
+            wires: [['forecasts'], ['failures']],
+            ...extra,
         },
         { id: 'forecasts', type: 'helper' },
         { id: 'failures', type: 'helper' },
@@ -85,7 +103,7 @@ describeOnEachRuntime('holt-winters', () => {
         };
     }
 
-    test('every sample comes back with msg.forecast, equal to the pure core\'s point (NaN during warm-up)', async () => {
+    test("every sample comes back with msg.forecast, equal to the pure core's point (NaN during warm-up)", async () => {
         const { hw, forecasts, completed } = await load();
         const values = signal(4 * SEASON);
         values.forEach((v, i) => hw.receive({ payload: v, topic: 'house', extra: i }));
@@ -97,10 +115,10 @@ describeOnEachRuntime('holt-winters', () => {
             assert.deepEqual(pointOf(m), want[i], `sample ${i}`);
             assert.equal('horizon' in m.forecast, false);
         });
-        assert.ok(Number.isNaN(forecasts[SEASON - 1].forecast.prediction as number), 'no prediction in the first season');
-        assert.ok(Number.isFinite(forecasts[SEASON].forecast.prediction as number));
-        assert.ok(Number.isNaN(forecasts[2 * SEASON - 1].forecast.upper as number), 'no band in the second season');
-        assert.ok(Number.isFinite(forecasts[2 * SEASON].forecast.upper as number));
+        assert.ok(Number.isNaN(forecasts[SEASON - 1].forecast.prediction), 'no prediction in the first season');
+        assert.ok(Number.isFinite(forecasts[SEASON].forecast.prediction));
+        assert.ok(Number.isNaN(forecasts[2 * SEASON - 1].forecast.upper), 'no band in the second season');
+        assert.ok(Number.isFinite(forecasts[2 * SEASON].forecast.upper));
         const status = await statusMatching(hw, (s) => s.text === 'holt-winters.status.summary' && s.fill === 'green');
         assert.equal(status.shape, 'dot');
     });
@@ -119,7 +137,7 @@ describeOnEachRuntime('holt-winters', () => {
         assert.deepEqual(forecasts.filter((m) => m.topic === undefined).map(pointOf), wantB);
     });
 
-    test('msg.reset = true clears that topic\'s series only, sends nothing, and completes', async () => {
+    test("msg.reset = true clears that topic's series only, sends nothing, and completes", async () => {
         const { hw, forecasts, completed } = await load();
         const values = signal(2 * SEASON + 1);
         for (const v of values) {
@@ -137,7 +155,7 @@ describeOnEachRuntime('holt-winters', () => {
         assert.deepEqual(pointOf(b), corePoints([...values, 100])[values.length]);
     });
 
-    test('NaN and null are unknown samples: the core\'s points for NaN, no error', async () => {
+    test("NaN and null are unknown samples: the core's points for NaN, no error", async () => {
         const { hw, forecasts, caught } = await load();
         const values = signal(3 * SEASON);
         const sent: unknown[] = values.map((v, i) => (i === 5 ? null : i === 30 ? NaN : v));
@@ -205,7 +223,10 @@ describeOnEachRuntime('holt-winters', () => {
         const start = flags.indexOf(true);
         const end = flags.indexOf(false, start);
         assert.ok(start > 0 && end > start && flags.indexOf(true, end) === -1, 'one failure in the core');
-        assert.deepEqual(failures.map((m) => (m.payload as { state: string }).state), ['start', 'end']);
+        assert.deepEqual(
+            failures.map((m) => (m.payload as { state: string }).state),
+            ['start', 'end'],
+        );
         const [started, ended] = failures.map((m) => m.payload as Record<string, number>);
         assert.equal(failures[0].topic, 'house');
         assert.deepEqual(Object.keys(started), ['state', 'time', 'value', 'prediction', 'upper', 'lower', 'violations', 'window']);
@@ -225,13 +246,24 @@ describeOnEachRuntime('holt-winters', () => {
         await waitFor(() => forecasts.length === values.length);
         const model = new HoltWinters({ seasonLength: SEASON });
         values.forEach((v) => model.update(v));
-        const horizon = forecasts[forecasts.length - 1].forecast.horizon as { time: number; prediction: number; upper: number; lower: number }[];
+        const horizon = forecasts[forecasts.length - 1].forecast.horizon as {
+            time: number;
+            prediction: number;
+            upper: number;
+            lower: number;
+        }[];
         const last = T0 + (values.length - 1) * 300_000;
-        assert.deepEqual(horizon.map((h) => h.time), [last + 300_000, last + 600_000, last + 900_000]);
-        assert.deepEqual(horizon.map(({ prediction, upper, lower }) => ({ prediction, upper, lower })), model.forecast(3));
+        assert.deepEqual(
+            horizon.map((h) => h.time),
+            [last + 300_000, last + 600_000, last + 900_000],
+        );
+        assert.deepEqual(
+            horizon.map(({ prediction, upper, lower }) => ({ prediction, upper, lower })),
+            model.forecast(3),
+        );
     });
 
-    test('resample timing: one message per completed step with its average, its end as msg.timestamp, and the core\'s point', async () => {
+    test("resample timing: one message per completed step with its average, its end as msg.timestamp, and the core's point", async () => {
         const { hw, forecasts, completed } = await load({ timing: 'resample', step: '10', seasonLength: '4', horizon: '1' });
         // Two samples per 10 s step: 10 for the first 4 s, 20 for the last 6 s → 16 each step.
         const times: number[] = [];
@@ -252,13 +284,21 @@ describeOnEachRuntime('holt-winters', () => {
         // and the steps after it come out unknown, all at once.
         hw.receive({ payload: 30, topic: 'meter', timestamp: T0 + 160_000 });
         await waitFor(() => forecasts.length === 16);
-        assert.deepEqual(forecasts.slice(11).map((m) => m.payload), [16, 20, 20, NaN, NaN]);
+        assert.deepEqual(
+            forecasts.slice(11).map((m) => m.payload),
+            [16, 20, 20, NaN, NaN],
+        );
         // Out of order: ignored, one warning, counted in the status.
         hw.receive({ payload: 1, topic: 'meter', timestamp: T0 });
         hw.receive({ payload: 1, topic: 'meter', timestamp: T0 + 1 });
         await waitFor(() => completed.length === times.length + 3);
         assert.equal(forecasts.length, 16);
-        assert.deepEqual(calls(hw.warn).filter((a) => String(a[0]).startsWith('holt-winters.warnings.')).map((a) => a[0]), ['holt-winters.warnings.out-of-order']);
+        assert.deepEqual(
+            calls(hw, 'warn')
+                .filter((a) => String(a[0]).startsWith('holt-winters.warnings.'))
+                .map((a) => a[0]),
+            ['holt-winters.warnings.out-of-order'],
+        );
     });
 
     test('the state survives a redeploy and a restart, per topic, and goes on as if never stopped', async () => {
@@ -289,7 +329,7 @@ describeOnEachRuntime('holt-winters', () => {
         await waitFor(() => forecasts.length === 4 * SEASON);
         assert.deepEqual(forecasts.filter((m) => m.topic === 'a').map(pointOf), want.a.slice(3 * SEASON));
         assert.deepEqual(forecasts.filter((m) => m.topic === 'b').map(pointOf), want.b.slice(3 * SEASON));
-        assert.equal(calls(helper.getNode('hw').warn).length, 0);
+        assert.equal(calls(helper.getNode('hw'), 'warn').length, 0);
     });
 
     test('resample timing: the open step survives a restart too', async () => {
@@ -310,7 +350,10 @@ describeOnEachRuntime('holt-winters', () => {
         await waitFor(() => forecasts.length === 2 * SEASON);
         await helper.unload();
         ({ hw, forecasts } = await load({ alpha: '0.2' }));
-        assert.ok(calls(hw.warn).some((a) => a[0] === 'holt-winters.warnings.parametersChanged'), JSON.stringify(calls(hw.warn)));
+        assert.ok(
+            calls(hw, 'warn').some((a) => a[0] === 'holt-winters.warnings.parametersChanged'),
+            JSON.stringify(calls(hw, 'warn')),
+        );
         hw.receive({ payload: 100 });
         await waitFor(() => forecasts.length === 1);
         assert.deepEqual(pointOf(forecasts[0]), corePoints([100], { alpha: 0.2 })[0]);
@@ -320,7 +363,7 @@ describeOnEachRuntime('holt-winters', () => {
         fs.mkdirSync(path.dirname(stateFile()), { recursive: true });
         fs.writeFileSync(stateFile(), '{ not json');
         const { hw, forecasts } = await load();
-        assert.ok(calls(hw.warn).some((a) => a[0] === 'holt-winters.warnings.unreadableState'));
+        assert.ok(calls(hw, 'warn').some((a) => a[0] === 'holt-winters.warnings.unreadableState'));
         hw.receive({ payload: 5 });
         await waitFor(() => forecasts.length === 1);
     });
@@ -331,7 +374,10 @@ describeOnEachRuntime('holt-winters', () => {
         await waitFor(() => forecasts.length === 1);
         await helper.setFlows(flow(), 'full');
         assert.ok(fs.existsSync(stateFile()));
-        await helper.setFlows(flow().filter((n) => n.id !== 'hw' && n.id !== 'c1' && n.id !== 'k1'), 'full');
+        await helper.setFlows(
+            flow().filter((n) => n.id !== 'hw' && n.id !== 'c1' && n.id !== 'k1'),
+            'full',
+        );
         assert.equal(fs.existsSync(stateFile()), false);
     });
 
@@ -348,6 +394,9 @@ describeOnEachRuntime('holt-winters', () => {
         assert.equal(timers(), before);
         const saved = JSON.parse(fs.readFileSync(stateFile(), 'utf8')) as { format: string; series: { topic: string }[] };
         assert.equal(saved.format, 'energy-holt-winters/1');
-        assert.deepEqual(saved.series.map((s) => s.topic), ['']);
+        assert.deepEqual(
+            saved.series.map((s) => s.topic),
+            [''],
+        );
     });
 });

@@ -50,7 +50,10 @@ before(async () => {
     let lines: string[] = [];
     for (let time = DATA_START, i = 0; time < DATA_END; time += 10 * MINUTE, i++) {
         const papp = paris.wallClock(time).hour * 100;
-        lines.push(`linky,meter=m1 BASE=${10_000_000 + i * 100}i,PAPP=${papp}i ${time}`, `linky,meter=m2 BASE=${20_000_000 + i * 50}i,PAPP=${papp / 2}i ${time}`);
+        lines.push(
+            `linky,meter=m1 BASE=${10_000_000 + i * 100}i,PAPP=${papp}i ${time}`,
+            `linky,meter=m2 BASE=${20_000_000 + i * 50}i,PAPP=${papp / 2}i ${time}`,
+        );
         if (lines.length >= 10_000) {
             await influxWrite(influxd.url, HISTORY_DB, lines.join('\n'), 'ms');
             lines = [];
@@ -70,7 +73,6 @@ function byLocalDay(points: { x: number; y: number | null }[]): [string, number 
 }
 
 describeOnEachRuntime('influx-history', (runtime) => {
-
     async function historyFlow(history: Record<string, unknown> = {}, server: Record<string, unknown> = {}) {
         const n = ++sequence;
         const ids = { history: `history-${n}`, server: `server-${n}`, out: `out-${n}`, caught: `caught-${n}` };
@@ -82,7 +84,10 @@ describeOnEachRuntime('influx-history', (runtime) => {
                 server: ids.server,
                 measurement: 'linky',
                 meter: 'm1',
-                fields: [{ name: 'PAPP', kind: 'power', label: '' }, { name: 'BASE', kind: 'energy', label: 'Energy' }],
+                fields: [
+                    { name: 'PAPP', kind: 'power', label: '' },
+                    { name: 'BASE', kind: 'energy', label: 'Energy' },
+                ],
                 wires: [[ids.out]],
                 ...history,
             },
@@ -91,7 +96,12 @@ describeOnEachRuntime('influx-history', (runtime) => {
             { id: ids.caught, type: 'helper' },
         ];
         await helper.load([influxServer, influxHistory], flow);
-        return { ids, history: helper.getNode(ids.history), out: received(helper.getNode(ids.out)), caught: received(helper.getNode(ids.caught)) };
+        return {
+            ids,
+            history: helper.getNode(ids.history),
+            out: received(helper.getNode(ids.out)),
+            caught: received(helper.getNode(ids.caught)),
+        };
     }
 
     async function chart(msg: Msg, history: Record<string, unknown> = {}): Promise<{ chart: ChartPayload[0]; msg: Msg; node: unknown }> {
@@ -108,8 +118,14 @@ describeOnEachRuntime('influx-history', (runtime) => {
         const energy = byLocalDay(month.data[1]);
         assert.equal(energy.length, 31);
         assert.deepEqual(energy[0], ['2024-03-06', 14.4]);
-        assert.deepEqual(energy.find(([day]) => day === '2024-03-31'), ['2024-03-31', 13.8]);
-        assert.ok(energy.every(([day, kWh]) => kWh === (day === '2024-03-31' ? 13.8 : 14.4)), JSON.stringify(energy));
+        assert.deepEqual(
+            energy.find(([day]) => day === '2024-03-31'),
+            ['2024-03-31', 13.8],
+        );
+        assert.ok(
+            energy.every(([day, kWh]) => kWh === (day === '2024-03-31' ? 13.8 : 14.4)),
+            JSON.stringify(energy),
+        );
         // 23 hours without 02:00: the mean of 0…23 but 2, × 100.
         assert.equal(month.data[0].find((p) => p.x === at('2024-03-31T00:00:00+01:00'))!.y, Number(((27_600 - 200) / 23).toPrecision(12)));
         assert.equal(month.data[0][0].y, 1150);
@@ -126,37 +142,61 @@ describeOnEachRuntime('influx-history', (runtime) => {
     });
 
     test('month across the autumn change: 25 hours on 27 October; energy in Wh', async () => {
-        const { chart: month } = await chart({ range: 'month', payload: 'ignored when msg.range is set', end: at('2024-11-05T08:00:00+01:00') }, { energyUnit: 'Wh' });
+        const { chart: month } = await chart(
+            { range: 'month', payload: 'ignored when msg.range is set', end: at('2024-11-05T08:00:00+01:00') },
+            { energyUnit: 'Wh' },
+        );
         const energy = byLocalDay(month.data[1]);
-        assert.deepEqual(energy.find(([day]) => day === '2024-10-27'), ['2024-10-27', 15_000]);
-        assert.ok(energy.every(([day, wh]) => wh === (day === '2024-10-27' ? 15_000 : 14_400)), JSON.stringify(energy));
+        assert.deepEqual(
+            energy.find(([day]) => day === '2024-10-27'),
+            ['2024-10-27', 15_000],
+        );
+        assert.ok(
+            energy.every(([day, wh]) => wh === (day === '2024-10-27' ? 15_000 : 14_400)),
+            JSON.stringify(energy),
+        );
     });
 
     test('day: 144 ten-minute intervals; week: 168 hours; power is the mean, energy the difference', async () => {
         const { chart: day, msg } = await chart({ payload: 'day', end: at('2024-06-15T12:05:00+02:00') });
         assert.equal(day.data[0].length, 144);
         assert.equal(day.data[1][0].x, at('2024-06-14T12:10:00+02:00'));
-        assert.ok(day.data[1].every((p) => p.y === 0.1), 'each 10 minutes: 100 Wh');
-        assert.deepEqual(day.data[0].slice(0, 6).map((p) => p.y), [1200, 1200, 1200, 1200, 1200, 1300]);
+        assert.ok(
+            day.data[1].every((p) => p.y === 0.1),
+            'each 10 minutes: 100 Wh',
+        );
+        assert.deepEqual(
+            day.data[0].slice(0, 6).map((p) => p.y),
+            [1200, 1200, 1200, 1200, 1200, 1300],
+        );
         assert.equal((msg.history as { interval: string }).interval, '10m');
         await helper.unload();
 
         const { chart: week } = await chart({ payload: 'WEEK ', end: at('2024-06-15T12:05:00+02:00') });
         assert.equal(week.data[1].length, 168);
         assert.equal(week.data[1][167].x, at('2024-06-15T12:00:00+02:00'));
-        assert.ok(week.data[1].every((p) => p.y === 0.6), 'each hour: 600 Wh');
+        assert.ok(
+            week.data[1].every((p) => p.y === 0.6),
+            'each hour: 600 Wh',
+        );
         assert.ok(week.data[0].every((p) => p.y === paris.wallClock(p.x).hour * 100));
     });
 
     test('year: twelve calendar months, the energy of each from its days', async () => {
         const { chart: year, msg } = await chart({ payload: 'year', end: at('2024-12-15T12:00:00+01:00') });
         const hours = [744, 696, 743, 720, 744, 720, 744, 744, 720, 745, 720, 744];
-        assert.deepEqual(byLocalDay(year.data[1]).map(([month]) => month), hours.map((_, i) => `2024-${String(i + 1).padStart(2, '0')}-01`));
-        assert.deepEqual(year.data[1].map((p) => p.y), hours.map((h) => Number((h * 0.6).toPrecision(12))));
+        assert.deepEqual(
+            byLocalDay(year.data[1]).map(([month]) => month),
+            hours.map((_, i) => `2024-${String(i + 1).padStart(2, '0')}-01`),
+        );
+        assert.deepEqual(
+            year.data[1].map((p) => p.y),
+            hours.map((h) => Number((h * 0.6).toPrecision(12))),
+        );
         assert.equal((msg.history as { interval: string }).interval, 'month');
     });
 
-    test('the meter: the node\'s, or msg.meter; another meter has its own energy', async () => {
+    test("the meter: the node's, or msg.meter; another meter has its own energy", async () => {
         const { chart: m2 } = await chart({ payload: 'month', end: at('2024-06-15T12:00:00+02:00') }, { meter: 'm2' });
         assert.ok(m2.data[1].every((p) => p.y === 7.2));
         await helper.unload();
@@ -175,12 +215,25 @@ describeOnEachRuntime('influx-history', (runtime) => {
         assert.equal(samples[0].timestamp, at('2024-06-14T12:05:00+02:00'));
         assert.equal(samples[287].timestamp, at('2024-06-15T12:00:00+02:00'));
         assert.ok(samples.every((s, i) => i === 0 || s.timestamp - samples[i - 1].timestamp === 300_000));
-        assert.deepEqual(samples.slice(0, 4).map((s) => s.value), [null, 600, null, 600]);
+        assert.deepEqual(
+            samples.slice(0, 4).map((s) => s.value),
+            [null, 600, null, 600],
+        );
         assert.ok(samples.every((s) => s.value === (s.timestamp % 600_000 === 0 ? paris.wallClock(s.timestamp).hour * 50 : null)));
         const history = flow.out[0].history as Record<string, unknown>;
-        assert.deepEqual({ ...history, query: undefined }, {
-            days: 1, start: at('2024-06-14T12:05:00+02:00'), end: at('2024-06-15T12:05:00+02:00'), interval: 300, field: 'PAPP', source: 'raw', energyUnit: 'kWh', query: undefined,
-        });
+        assert.deepEqual(
+            { ...history, query: undefined },
+            {
+                days: 1,
+                start: at('2024-06-14T12:05:00+02:00'),
+                end: at('2024-06-15T12:05:00+02:00'),
+                interval: 300,
+                field: 'PAPP',
+                source: 'raw',
+                energyUnit: 'kWh',
+                query: undefined,
+            },
+        );
         await statusMatching(flow.history, (s) => s.fill === 'green' && s.text === 'influx-history.status.done');
 
         // A named range, hourly: each hour's mean of its six points.
@@ -244,14 +297,20 @@ describeOnEachRuntime('influx-history', (runtime) => {
             return result.series?.find((s) => s.name === database)?.values;
         };
         const created = await eventually(async () => ((await showQueries())?.length === 2 ? showQueries() : undefined));
-        assert.deepEqual(created, continuousQueries(database).map((cq) => [cq.name, cq.create]));
+        assert.deepEqual(
+            created,
+            continuousQueries(database).map((cq) => [cq.name, cq.create]),
+        );
         const [policies] = await influxQuery(influxd.url, database, `SHOW RETENTION POLICIES ON ${database}`);
-        assert.deepEqual(policies.series![0].values.map(([name, duration, , , isDefault]) => [name, duration, isDefault]), [
-            ['autogen', '0s', false],
-            ['raw', '720h0m0s', true],
-            ['rollup_1m', '9600h0m0s', false],
-            ['rollup_1h', '0s', false],
-        ]);
+        assert.deepEqual(
+            policies.series![0].values.map(([name, duration, , , isDefault]) => [name, duration, isDefault]),
+            [
+                ['autogen', '0s', false],
+                ['raw', '720h0m0s', true],
+                ['rollup_1m', '9600h0m0s', false],
+                ['rollup_1h', '0s', false],
+            ],
+        );
         assert.equal(statements.length, 6, 'database, three policies, two continuous queries');
 
         // A second start finds everything in place and changes nothing.
@@ -263,18 +322,35 @@ describeOnEachRuntime('influx-history', (runtime) => {
 
         // Three hours of raw points, one every 10 s: PAPP cycles 0…500 each minute, the index grows 10 Wh a point.
         const start = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
-        const lines = Array.from({ length: 3 * 360 }, (_, i) => `linky,meter=m1 PAPP=${(i % 6) * 100}i,BASE=${1_000_000 + i * 10}i ${start + i * 10_000}`);
+        const lines = Array.from(
+            { length: 3 * 360 },
+            (_, i) => `linky,meter=m1 PAPP=${(i % 6) * 100}i,BASE=${1_000_000 + i * 10}i ${start + i * 10_000}`,
+        );
         await influxWrite(influxd.url, database, lines.join('\n'), 'ms');
-        for (const statement of rollupStatements(database, start - HOUR, start + 3 * HOUR)) await influxQuery(influxd.url, database, statement);
+        for (const statement of rollupStatements(database, start - HOUR, start + 3 * HOUR))
+            await influxQuery(influxd.url, database, statement);
 
-        const [minutes] = await influxQuery(influxd.url, database, `SELECT * FROM rollup_1m.linky WHERE time >= ${start}ms AND time < ${start + MINUTE}ms`);
+        const [minutes] = await influxQuery(
+            influxd.url,
+            database,
+            `SELECT * FROM rollup_1m.linky WHERE time >= ${start}ms AND time < ${start + MINUTE}ms`,
+        );
         const minute = Object.fromEntries(minutes.series![0].columns.map((c, i) => [c, minutes.series![0].values[0][i]]));
         assert.deepEqual(
             { ...minute, time: undefined },
             {
-                time: undefined, meter: 'm1',
-                mean_PAPP: 250, min_PAPP: 0, max_PAPP: 500, first_PAPP: 0, last_PAPP: 500,
-                mean_BASE: 1_000_025, min_BASE: 1_000_000, max_BASE: 1_000_050, first_BASE: 1_000_000, last_BASE: 1_000_050,
+                time: undefined,
+                meter: 'm1',
+                mean_PAPP: 250,
+                min_PAPP: 0,
+                max_PAPP: 500,
+                first_PAPP: 0,
+                last_PAPP: 500,
+                mean_BASE: 1_000_025,
+                min_BASE: 1_000_000,
+                max_BASE: 1_000_050,
+                first_BASE: 1_000_000,
+                last_BASE: 1_000_050,
             },
         );
         const [hours] = await influxQuery(influxd.url, database, `SELECT * FROM rollup_1h.linky WHERE time >= ${start}ms`);
@@ -295,10 +371,18 @@ describeOnEachRuntime('influx-history', (runtime) => {
         assert.equal(energy(start + 2 * HOUR), 3.6);
         assert.equal(week.data[0].find((p) => p.x === start)?.y, 250);
 
-        for (const [range, source] of [['day', 'raw'], ['month', 'rollup_1m'], ['year', 'rollup_1h']]) {
+        for (const [range, source] of [
+            ['day', 'raw'],
+            ['month', 'rollup_1m'],
+            ['year', 'rollup_1h'],
+        ]) {
             second.history.receive({ payload: range });
             await waitFor(() => second.out.some((m) => (m.history as { range: string }).range === range), 10_000);
-            assert.equal((second.out.find((m) => (m.history as { range: string }).range === range)!.history as { source: string }).source, source, range);
+            assert.equal(
+                (second.out.find((m) => (m.history as { range: string }).range === range)!.history as { source: string }).source,
+                source,
+                range,
+            );
         }
     });
 });

@@ -14,8 +14,6 @@ import { freePort } from '../../scripts/stack/service';
 import { describeOnEachRuntime, helper, received, statusMatching } from '../support/node-red';
 import { waitFor } from '../support/wait';
 
-type Msg = Record<string, unknown>;
-
 const DATABASE = 'energy';
 const EMPTY_RESULT = '{"results":[{"statement_id":0}]}';
 const PASSWORD = 's3cret-Ø7';
@@ -57,40 +55,70 @@ afterEach(() => {
 const basic = (userAndPassword: string) => `Basic ${Buffer.from(userAndPassword).toString('base64')}`;
 
 describeOnEachRuntime('influx-server', () => {
-
     /** An influx-server on `serverPort` with these credentials, an influx-history using it, and a catch node on the history. */
     async function historyFlow(credentials: { username?: string; password?: string } | undefined, serverPort = port, version = '1.x') {
         const n = ++sequence;
         const ids = { server: `server-${n}`, history: `history-${n}`, out: `out-${n}`, caught: `caught-${n}` };
         const flow: ({ id: string; type: string } & Record<string, unknown>)[] = [
             { id: ids.server, type: 'influx-server', host: '127.0.0.1', port: serverPort, database: DATABASE, version },
-            { id: ids.history, type: 'influx-history', server: ids.server, measurement: 'linky', fields: [{ name: 'PAPP', kind: 'power', label: '' }], wires: [[ids.out]] },
+            {
+                id: ids.history,
+                type: 'influx-history',
+                server: ids.server,
+                measurement: 'linky',
+                fields: [{ name: 'PAPP', kind: 'power', label: '' }],
+                wires: [[ids.out]],
+            },
             { id: ids.out, type: 'helper' },
             { id: `catch-${n}`, type: 'catch', scope: [ids.history], uncaught: false, wires: [[ids.caught]] },
             { id: ids.caught, type: 'helper' },
         ];
         await helper.load([influxServer, influxHistory], flow, credentials === undefined ? {} : { [ids.server]: credentials });
-        return { history: helper.getNode(ids.history), out: received(helper.getNode(ids.out)), caught: received(helper.getNode(ids.caught)) };
+        return {
+            history: helper.getNode(ids.history),
+            out: received(helper.getNode(ids.out)),
+            caught: received(helper.getNode(ids.caught)),
+        };
     }
 
     /** The message of the error influx-history reports for one request. */
     async function historyError(flow: Awaited<ReturnType<typeof historyFlow>>): Promise<string> {
         const seen = flow.caught.length;
-        flow.history.receive({ payload: 'day' } as Msg);
+        flow.history.receive({ payload: 'day' });
         await waitFor(() => flow.caught.length > seen, 10_000);
         return (flow.caught[seen].error as { message: string }).message;
     }
 
     for (const { label, credentials, version, authorization } of [
         { label: 'no credentials: no Authorization header', credentials: undefined, version: '1.x', authorization: undefined },
-        { label: 'a username and password: exactly them', credentials: { username: 'reader', password: PASSWORD }, version: '1.x', authorization: basic(`reader:${PASSWORD}`) },
-        { label: 'a password alone on 1.x: an empty username and the password', credentials: { password: PASSWORD }, version: '1.x', authorization: basic(`:${PASSWORD}`) },
-        { label: 'a password alone on 2.x: the API token in the Token scheme', credentials: { password: 'my-api-token' }, version: '2.x-v1', authorization: 'Token my-api-token' },
-        { label: 'a username and password on 2.x (a v1 authorization): exactly them', credentials: { username: 'reader', password: PASSWORD }, version: '2.x-v1', authorization: basic(`reader:${PASSWORD}`) },
+        {
+            label: 'a username and password: exactly them',
+            credentials: { username: 'reader', password: PASSWORD },
+            version: '1.x',
+            authorization: basic(`reader:${PASSWORD}`),
+        },
+        {
+            label: 'a password alone on 1.x: an empty username and the password',
+            credentials: { password: PASSWORD },
+            version: '1.x',
+            authorization: basic(`:${PASSWORD}`),
+        },
+        {
+            label: 'a password alone on 2.x: the API token in the Token scheme',
+            credentials: { password: 'my-api-token' },
+            version: '2.x-v1',
+            authorization: 'Token my-api-token',
+        },
+        {
+            label: 'a username and password on 2.x (a v1 authorization): exactly them',
+            credentials: { username: 'reader', password: PASSWORD },
+            version: '2.x-v1',
+            authorization: basic(`reader:${PASSWORD}`),
+        },
     ]) {
         test(`queries with ${label}`, async () => {
             const flow = await historyFlow(credentials, port, version);
-            flow.history.receive({ payload: 'day' } as Msg);
+            flow.history.receive({ payload: 'day' });
             await waitFor(() => flow.out.length === 1, 10_000);
             // On 1.x the policies, then the chart's query; 2.x has no policies of its own to list.
             const expected = version === '1.x' ? [authorization, authorization] : [authorization];
@@ -99,7 +127,7 @@ describeOnEachRuntime('influx-server', () => {
         });
     }
 
-    test('401 with credentials: the server, the credentials refused in plain words, InfluxDB\'s own words, never the password', async () => {
+    test("401 with credentials: the server, the credentials refused in plain words, InfluxDB's own words, never the password", async () => {
         answer = { status: 401, body: '{"error":"authorization failed"}' };
         const flow = await historyFlow({ username: 'reader', password: PASSWORD });
         const message = await historyError(flow);
@@ -124,7 +152,10 @@ describeOnEachRuntime('influx-server', () => {
         const needed = await historyError(flow);
         assert.ok(needed.startsWith(`Error: InfluxDB 127.0.0.1:${port}/${DATABASE}: influx-server.errors.credentialsNeeded `), needed);
 
-        answer = { status: 403, body: '{"error":"error authorizing query: reader not authorized to execute statement \'SHOW RETENTION POLICIES ON energy\', requires READ on energy"}' };
+        answer = {
+            status: 403,
+            body: '{"error":"error authorizing query: reader not authorized to execute statement \'SHOW RETENTION POLICIES ON energy\', requires READ on energy"}',
+        };
         const forbidden = await historyError(flow);
         assert.ok(forbidden.startsWith(`Error: InfluxDB 127.0.0.1:${port}/${DATABASE}: influx-server.errors.forbidden `), forbidden);
         assert.match(forbidden, /requires READ on energy/);

@@ -17,7 +17,6 @@ const stream = teleinfoVectors.vectors.find((v) => v.id === 'hist_mono_tempo_lin
 const standard = teleinfoVectors.vectors.find((v) => v.id === 'std_tri_prod_openhab')!;
 
 describeOnEachRuntime('teleinfo-in', () => {
-
     const inputFlow = (extra: Record<string, unknown> = {}) => [
         { id: 't1', type: 'teleinfo-in', name: 'tic', source: 'input', mode: 'auto', output: 'frame', wires: [['out']], ...extra },
         { id: 'out', type: 'helper' },
@@ -69,7 +68,9 @@ describeOnEachRuntime('teleinfo-in', () => {
         await helper.load(teleinfoIn, inputFlow());
         const got = received<Msg>(helper.getNode('out'));
         const caught = received<Msg>(helper.getNode('caught'));
-        helper.getNode('t1').receive({ payload: frameOfGroups(groupLine('ADCO', '021861348497'), 'PAPP 02840 3', groupLine('IINST', '012')) });
+        helper
+            .getNode('t1')
+            .receive({ payload: frameOfGroups(groupLine('ADCO', '021861348497'), 'PAPP 02840 3', groupLine('IINST', '012')) });
         await waitFor(() => got.length === 1 && caught.length === 1);
         assert.deepEqual(got[0].invalid, ['PAPP']);
         assert.equal('PAPP' in got[0].payload, false);
@@ -137,7 +138,10 @@ describeOnEachRuntime('teleinfo-in', () => {
             assert.equal(status.text, key);
             const property = key.slice('teleinfo-in.errors.'.length);
             const errors = pastCalls(t1, 'error');
-            assert.deepEqual(errors.map((a) => a[0]), [`${key} (${property}: ${JSON.stringify(props[property])})`]);
+            assert.deepEqual(
+                errors.map((a) => a[0]),
+                [`${key} (${property}: ${JSON.stringify(props[property])})`],
+            );
             // The Catch node got it, with the property and value as data.
             const c1 = helper.getNode('c1');
             await waitFor(() => pastCalls(c1, 'send').length === 1);
@@ -148,7 +152,18 @@ describeOnEachRuntime('teleinfo-in', () => {
     }
 
     test('serial source on a device that does not exist: red status naming the error, retries, closes cleanly', async () => {
-        const flow = [{ id: 't1', type: 'teleinfo-in', source: 'serial', port: '/dev/ttyDOES-NOT-EXIST', baud: 'auto', mode: 'auto', output: 'frame', wires: [[]] }];
+        const flow = [
+            {
+                id: 't1',
+                type: 'teleinfo-in',
+                source: 'serial',
+                port: '/dev/ttyDOES-NOT-EXIST',
+                baud: 'auto',
+                mode: 'auto',
+                output: 'frame',
+                wires: [[]],
+            },
+        ];
         await helper.load(teleinfoIn, flow);
         const t1 = helper.getNode('t1');
         const status = await statusMatching(t1, (s) => s.text === 'teleinfo-in.status.retrying');
@@ -162,12 +177,25 @@ describeOnEachRuntime('teleinfo-in', () => {
     test('TCP source: reads a ser2net-style socket, notices the server going away, reconnects', async () => {
         const bytes = captureBytes(stream.file);
         const sockets = new Set<net.Socket>();
-        const server = net.createServer((s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.write(bytes); });
+        const server = net.createServer((s) => {
+            sockets.add(s);
+            s.on('close', () => sockets.delete(s));
+            s.write(bytes);
+        });
         await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
         const port = (server.address() as net.AddressInfo).port;
         try {
             const flow = [
-                { id: 't1', type: 'teleinfo-in', source: 'tcp', host: '127.0.0.1', tcpPort: String(port), mode: 'auto', output: 'frame', wires: [['out']] },
+                {
+                    id: 't1',
+                    type: 'teleinfo-in',
+                    source: 'tcp',
+                    host: '127.0.0.1',
+                    tcpPort: String(port),
+                    mode: 'auto',
+                    output: 'frame',
+                    wires: [['out']],
+                },
                 { id: 'out', type: 'helper' },
             ];
             await helper.load(teleinfoIn, flow);

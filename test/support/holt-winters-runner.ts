@@ -6,9 +6,22 @@ import * as fs from 'node:fs';
 import { HoltWinters, type HoltWintersPoint, type HoltWintersSettings } from '../../lib/forecast/holt-winters';
 
 /** The runner's columns that rrdtool computed (or that derive from them). */
-export const RUNNER_COLUMNS = ['prediction', 'seasonal', 'deviation', 'devpredict', 'upper', 'lower', 'violation', 'failure',
-    'seasonal_used', 'intercept', 'slope', 'null_count', 'smoothed'] as const;
-export type RunnerColumn = typeof RUNNER_COLUMNS[number];
+export const RUNNER_COLUMNS = [
+    'prediction',
+    'seasonal',
+    'deviation',
+    'devpredict',
+    'upper',
+    'lower',
+    'violation',
+    'failure',
+    'seasonal_used',
+    'intercept',
+    'slope',
+    'null_count',
+    'smoothed',
+] as const;
+export type RunnerColumn = (typeof RUNNER_COLUMNS)[number];
 export type RunnerRow = Record<string, string>;
 
 export function readRunnerCsv(file: string): RunnerRow[] {
@@ -24,9 +37,18 @@ export function readRunnerCsv(file: string): RunnerRow[] {
 export function stepColumns(point: HoltWintersPoint, model: HoltWinters): Record<RunnerColumn, number | string> {
     const step = model.lastStep;
     return {
-        prediction: point.prediction, seasonal: point.seasonal, deviation: step.deviationWritten, devpredict: point.deviation,
-        upper: point.upper, lower: point.lower, violation: point.violation ? 1 : 0, failure: point.failure ? 1 : 0,
-        seasonal_used: step.seasonalUsed, intercept: point.intercept, slope: point.slope, null_count: step.nullCount,
+        prediction: point.prediction,
+        seasonal: point.seasonal,
+        deviation: step.deviationWritten,
+        devpredict: point.deviation,
+        upper: point.upper,
+        lower: point.lower,
+        violation: point.violation ? 1 : 0,
+        failure: point.failure ? 1 : 0,
+        seasonal_used: step.seasonalUsed,
+        intercept: point.intercept,
+        slope: point.slope,
+        null_count: step.nullCount,
         smoothed: step.smoothed,
     };
 }
@@ -44,14 +66,19 @@ export function compareWithRunner(rows: RunnerRow[], inputs: number[], settings:
     const differences: string[] = [];
     let largestRelative = 0;
     rows.forEach((row, i) => {
-        if (row.slot !== undefined && model.slot !== Number(row.slot)) differences.push(`step ${i} slot: core ${model.slot}, rrdtool ${row.slot}`);
+        if (row.slot !== undefined && model.slot !== Number(row.slot))
+            differences.push(`step ${i} slot: core ${model.slot}, rrdtool ${row.slot}`);
         const got = stepColumns(model.update(inputs[i]), model);
         for (const column of RUNNER_COLUMNS) {
             const want = column === 'smoothed' ? row[column] : Number(row[column]);
             const have = got[column];
             if (Object.is(have, want)) continue;
-            const gap = typeof have === 'number' && typeof want === 'number' ? Math.abs(have - want) / Math.max(Math.abs(have), Math.abs(want)) : Infinity;
-            if (Number.isNaN(gap) || gap > relative || relative === 0) differences.push(`step ${i} ${column}: core ${String(have)}, rrdtool ${String(want)}`);
+            const gap =
+                typeof have === 'number' && typeof want === 'number'
+                    ? Math.abs(have - want) / Math.max(Math.abs(have), Math.abs(want))
+                    : Infinity;
+            if (Number.isNaN(gap) || gap > relative || relative === 0)
+                differences.push(`step ${i} ${column}: core ${String(have)}, rrdtool ${String(want)}`);
             else largestRelative = Math.max(largestRelative, gap);
         }
     });

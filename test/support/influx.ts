@@ -3,16 +3,29 @@ import { influxQuery, type InfluxCredentials } from '../../scripts/stack/influxd
 import { eventually } from './wait';
 
 /** The points a query returns: each row an object keyed by column, its series' tags included. */
-export async function influxRows(url: string, database: string, query: string, auth?: InfluxCredentials): Promise<Record<string, unknown>[]> {
+export async function influxRows(
+    url: string,
+    database: string,
+    query: string,
+    auth?: InfluxCredentials,
+): Promise<Record<string, unknown>[]> {
     const [result] = await influxQuery(url, database, query, auth);
-    return (result.series ?? []).flatMap((series) => series.values.map((values) => ({
-        ...series.tags,
-        ...Object.fromEntries(series.columns.map((column, i) => [column, values[i]])),
-    })));
+    return (result.series ?? []).flatMap((series) =>
+        series.values.map((values) => ({
+            ...series.tags,
+            ...Object.fromEntries(series.columns.map((column, i) => [column, values[i]])),
+        })),
+    );
 }
 
 /** The rows once there are `count`: the store writes them on its own timer. */
-export function landedRows(url: string, database: string, query: string, count: number, options: { auth?: InfluxCredentials; timeoutMs?: number } = {}): Promise<Record<string, unknown>[]> {
+export function landedRows(
+    url: string,
+    database: string,
+    query: string,
+    count: number,
+    options: { auth?: InfluxCredentials; timeoutMs?: number } = {},
+): Promise<Record<string, unknown>[]> {
     return eventually(async () => {
         const found = await influxRows(url, database, query, options.auth);
         return found.length >= count ? found : undefined;

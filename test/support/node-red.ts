@@ -4,6 +4,7 @@
  * modules directly, so Node-RED 5 runs here on Node 20 too.
  */
 import { after, afterEach, before, describe } from 'node:test';
+import type { NodeAPI } from 'node-red';
 import helper = require('node-red-node-test-helper');
 
 export const runtimes = [
@@ -13,7 +14,7 @@ export const runtimes = [
 
 export { helper };
 
-export type Runtime = typeof runtimes[number];
+export type Runtime = (typeof runtimes)[number];
 
 /**
  * Declares the same tests once per runtime, in a describe block whose hooks start the helper's
@@ -39,7 +40,11 @@ export function describeOnEachRuntime(subject: string, body: (runtime: Runtime) 
 }
 
 /** Resolves when `predicate` holds for a status the node sets (checking the calls made so far too). */
-export function statusMatching(testNode: unknown, predicate: (s: { fill?: string; shape?: string; text?: string }) => boolean, timeoutMs = 5000): Promise<{ fill?: string; shape?: string; text?: string }> {
+export function statusMatching(
+    testNode: unknown,
+    predicate: (s: { fill?: string; shape?: string; text?: string }) => boolean,
+    timeoutMs = 5000,
+): Promise<{ fill?: string; shape?: string; text?: string }> {
     const node = testNode as {
         on(event: string, cb: (call: { args: unknown[] }) => void): void;
         // The helper spies on Node.prototype.status: its calls are every node's, told apart by `thisValue`.
@@ -81,4 +86,47 @@ export function spiedCalls(node: unknown, event: string): unknown[][] {
 export function pastCalls(node: unknown, method: string): unknown[][] {
     const spy = (node as Record<string, { getCalls?(): { thisValue: unknown; args: unknown[] }[] }>)[method];
     return (spy.getCalls?.() ?? []).filter((call) => call.thisValue === node).map((call) => call.args);
+}
+
+/** A RED._ call a node made: the key and its values (the helper's RED._ returns the key alone). */
+export interface Translation {
+    key: string;
+    values?: Record<string, unknown>;
+}
+
+/** `nodeModule`, each RED._ call it makes recorded in `into`, in order. */
+export function recordingTranslations(nodeModule: (RED: NodeAPI) => void, into: Translation[]): (RED: NodeAPI) => void {
+    return (RED) =>
+        nodeModule(
+            new Proxy(RED, {
+                get: (target, property, receiver) =>
+                    property === '_'
+                        ? (key: string, values?: Record<string, string | number>) => {
+                              into.push({ key, values });
+                              return target._(key, values);
+                          }
+                        : (Reflect.get(target, property, receiver) as unknown),
+            }),
+        );
+}
+
+/**
+ * How the store worded a problem of its writer, from its RED._ calls: the last description of a
+ * problem (`influx-store.problem.unreachable` or `.answered`, with its values) and the advice key
+ * it came with, if any.
+ */
+export function wordedProblem(
+    translations: readonly Translation[],
+): { key: string; values?: Record<string, unknown>; advice?: string } | undefined {
+    let index = translations.length - 1;
+    while (
+        index >= 0 &&
+        translations[index].key !== 'influx-store.problem.unreachable' &&
+        translations[index].key !== 'influx-store.problem.answered'
+    )
+        index--;
+    if (index < 0) return undefined;
+    const next = translations[index + 1];
+    const advice = next?.key.startsWith('influx-store.advice.') ? next.key : undefined;
+    return { key: translations[index].key, values: translations[index].values, ...(advice === undefined ? {} : { advice }) };
 }

@@ -39,7 +39,7 @@ export interface TeleinfoVectors {
     derived_cases: DerivedCase[];
 }
 
-export const teleinfoVectors: TeleinfoVectors = JSON.parse(fs.readFileSync(path.join(teleinfoVectorsDir, 'vectors.json'), 'utf8'));
+export const teleinfoVectors = JSON.parse(fs.readFileSync(path.join(teleinfoVectorsDir, 'vectors.json'), 'utf8')) as TeleinfoVectors;
 
 export function captureBytes(file: string): Buffer {
     return fs.readFileSync(path.join(teleinfoVectorsDir, file));

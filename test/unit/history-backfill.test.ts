@@ -19,12 +19,14 @@ const END = Date.parse('2026-01-15T12:00:00Z');
 function readingsOf(at: number): TicReading[] {
     return demoMeters().map((meter) => {
         const readings: TicReading[] = [];
-        new TicDecoder({ mode: meter.mode, onFrame: (frame) => readings.push(new TicMeterView().read(frame, at)) }).push(meter.frameAt(new Date(at)));
+        new TicDecoder({ mode: meter.mode, onFrame: (frame) => readings.push(new TicMeterView().read(frame, at)) }).push(
+            meter.frameAt(new Date(at)),
+        );
         return readings[0];
     });
 }
 
-test('two days at one point a minute: one point per meter and minute, indexes never going down, ending at the live meter\'s', () => {
+test("two days at one point a minute: one point per meter and minute, indexes never going down, ending at the live meter's", () => {
     const history = simulatedHistory(END - 2 * DAY_MS, END, MINUTE_MS);
     assert.equal(history.length, 2);
     const live = readingsOf(END).map(teleinfoPoint);
@@ -34,8 +36,14 @@ test('two days at one point a minute: one point per meter and minute, indexes ne
         assert.ok(indexes.length >= 2);
         for (const field of indexes) {
             const values = points.map((p) => Number(p.fields[field]));
-            assert.ok(values.every((v, k) => k === 0 || v >= values[k - 1]), `${field} never goes down`);
-            assert.ok(Number(live[i].fields[field]) - values[values.length - 1] >= 0, `${field} ends at or below the live meter's first index`);
+            assert.ok(
+                values.every((v, k) => k === 0 || v >= values[k - 1]),
+                `${field} never goes down`,
+            );
+            assert.ok(
+                Number(live[i].fields[field]) - values[values.length - 1] >= 0,
+                `${field} ends at or below the live meter's first index`,
+            );
         }
         assert.ok(points.every((p) => p.tags?.[METER_TAG] === points[0].tags?.[METER_TAG] && p.tags?.[PERIOD_TAG] !== undefined));
     });
@@ -46,7 +54,14 @@ test('the flow\'s "Frame → point" function stores a frame exactly as the back-
     const flow = JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', 'home-linky.json'), 'utf8')) as { id: string; func?: string }[];
     const code = flow.find((n) => n.id === 'home-linky-fn-point')?.func;
     assert.ok(code !== undefined);
-    const frameToPoint = new Function('msg', code) as (msg: TicReading) => { topic: string; payload: Record<string, unknown>; tags: Record<string, string>; timestamp: number };
+    // The function node's body, run as Node-RED runs it: a function of msg.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const frameToPoint = new Function('msg', code) as (msg: TicReading) => {
+        topic: string;
+        payload: Record<string, unknown>;
+        tags: Record<string, string>;
+        timestamp: number;
+    };
     for (const reading of readingsOf(END)) {
         const out = frameToPoint(structuredClone(reading));
         const point = teleinfoPoint(reading);

@@ -8,7 +8,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-    HoltWinters, validateHoltWintersOptions, type HoltWintersOptions, type HoltWintersPoint, type HoltWintersSettings,
+    HoltWinters,
+    validateHoltWintersOptions,
+    type HoltWintersOptions,
+    type HoltWintersPoint,
+    type HoltWintersSettings,
 } from '../../lib/forecast/holt-winters';
 import { compareWithRunner, readRunnerCsv, RUNNER_COLUMNS, stepColumns, type RunnerRow } from '../support/holt-winters-runner';
 import { sharedDir } from '../support/paths';
@@ -17,10 +21,31 @@ const vectorsDir = path.join(sharedDir, 'vectors', 'holt-winters');
 
 interface RunnerMeta {
     file_version: string;
-    params: { season: number; alpha: number; beta: number; gamma: number; gamma_dev: number; threshold: number; window: number;
-        delta_pos: number; delta_neg: number; smoothing_window: number; mult: boolean };
-    params_as_stored: { alpha: number; beta: number; gamma: number; gamma_dev: number; smoothing_window_seasonal: number;
-        smoothing_window_devseasonal: number; delta_pos: number; delta_neg: number; threshold: number; window: number };
+    params: {
+        season: number;
+        alpha: number;
+        beta: number;
+        gamma: number;
+        gamma_dev: number;
+        threshold: number;
+        window: number;
+        delta_pos: number;
+        delta_neg: number;
+        smoothing_window: number;
+        mult: boolean;
+    };
+    params_as_stored: {
+        alpha: number;
+        beta: number;
+        gamma: number;
+        gamma_dev: number;
+        smoothing_window_seasonal: number;
+        smoothing_window_devseasonal: number;
+        delta_pos: number;
+        delta_neg: number;
+        threshold: number;
+        window: number;
+    };
     phase_used: { seasonal_cur_row: number; devseasonal_cur_row: number; seasonal_smooth_idx: number; devseasonal_smooth_idx: number };
 }
 
@@ -54,10 +79,16 @@ function storedOptions(meta: RunnerMeta): HoltWintersSettings {
     assert.equal(stored.smoothing_window_devseasonal, stored.smoothing_window_seasonal, 'one smoothing window for both profiles');
     return {
         model: meta.params.mult ? 'multiplicative' : 'additive',
-        alpha: stored.alpha, beta: stored.beta, gamma: stored.gamma, gammaDeviation: stored.gamma_dev,
+        alpha: stored.alpha,
+        beta: stored.beta,
+        gamma: stored.gamma,
+        gammaDeviation: stored.gamma_dev,
         seasonLength: meta.params.season,
         smoothingWindow: Number(meta.file_version) >= 4 ? stored.smoothing_window_seasonal : 0.05,
-        deltaPos: stored.delta_pos, deltaNeg: stored.delta_neg, threshold: stored.threshold, window: stored.window,
+        deltaPos: stored.delta_pos,
+        deltaNeg: stored.delta_neg,
+        threshold: stored.threshold,
+        window: stored.window,
         compat: 'rrdtool',
     };
 }
@@ -65,15 +96,26 @@ function storedOptions(meta: RunnerMeta): HoltWintersSettings {
 function nominalOptions(meta: RunnerMeta): HoltWintersSettings {
     const p = meta.params;
     return {
-        model: p.mult ? 'multiplicative' : 'additive', alpha: p.alpha, beta: p.beta, gamma: p.gamma, gammaDeviation: p.gamma_dev,
-        seasonLength: p.season, smoothingWindow: p.smoothing_window, deltaPos: p.delta_pos, deltaNeg: p.delta_neg,
-        threshold: p.threshold, window: p.window, compat: 'rrdtool',
+        model: p.mult ? 'multiplicative' : 'additive',
+        alpha: p.alpha,
+        beta: p.beta,
+        gamma: p.gamma,
+        gammaDeviation: p.gamma_dev,
+        seasonLength: p.season,
+        smoothingWindow: p.smoothing_window,
+        deltaPos: p.delta_pos,
+        deltaNeg: p.delta_neg,
+        threshold: p.threshold,
+        window: p.window,
+        compat: 'rrdtool',
     };
 }
 
 /** The sample's input CSV as JavaScript parses it, one value per runner step (absent rows unknown). */
 function parsedValues(sample: Sample): number[] {
-    const byTimestamp = new Map(readRunnerCsv(path.join(vectorsDir, sample.input)).map((r) => [r.timestamp, r.value === '' ? NaN : Number(r.value)]));
+    const byTimestamp = new Map(
+        readRunnerCsv(path.join(vectorsDir, sample.input)).map((r) => [r.timestamp, r.value === '' ? NaN : Number(r.value)]),
+    );
     return sample.rows.map((r) => byTimestamp.get(r.timestamp) ?? NaN);
 }
 
@@ -86,11 +128,22 @@ function assertMatchesRunner(rows: RunnerRow[], inputs: number[], settings: Holt
 
 for (const sample of SAMPLES) {
     test(`${sample.name}: compat rrdtool, fed the pdp column and params_as_stored, equals rrdtool in every column bit for bit`, () => {
-        assert.deepEqual(sample.meta.phase_used, {
-            seasonal_cur_row: sample.meta.params.season - 1, devseasonal_cur_row: sample.meta.params.season - 1,
-            seasonal_smooth_idx: 0, devseasonal_smooth_idx: 0,
-        }, 'the runner used the canonical phase');
-        assertMatchesRunner(sample.rows, sample.rows.map((r) => Number(r.pdp)), storedOptions(sample.meta), 0);
+        assert.deepEqual(
+            sample.meta.phase_used,
+            {
+                seasonal_cur_row: sample.meta.params.season - 1,
+                devseasonal_cur_row: sample.meta.params.season - 1,
+                seasonal_smooth_idx: 0,
+                devseasonal_smooth_idx: 0,
+            },
+            'the runner used the canonical phase',
+        );
+        assertMatchesRunner(
+            sample.rows,
+            sample.rows.map((r) => Number(r.pdp)),
+            storedOptions(sample.meta),
+            0,
+        );
     });
 
     test(`${sample.name}: compat rrdtool, fed the parsed input values and the nominal parameters, within 1e-9 relative`, () => {
@@ -103,7 +156,13 @@ test('tiny: the hand-checkable step 4 of the reference (pred 10, I 10.5, T 0.05,
     for (const x of [10, 20, 30, 20]) model.update(x);
     const point = model.update(11);
     assert.deepEqual(
-        { prediction: point.prediction, intercept: point.intercept, slope: point.slope, seasonal: point.seasonal, deviation: model.lastStep.deviationWritten },
+        {
+            prediction: point.prediction,
+            intercept: point.intercept,
+            slope: point.slope,
+            seasonal: point.seasonal,
+            deviation: model.lastStep.deviationWritten,
+        },
         { prediction: 10, intercept: 10.5, slope: 0.05, seasonal: 0.25, deviation: 1 },
     );
 });
@@ -123,12 +182,19 @@ function meanAbsoluteError(values: number[], predictions: number[]): { mae: numb
 for (const sample of [daily, dailyMultiplicative]) {
     test(`${sample.name}: compat clean's mean absolute one-step error is not worse than rrdtool's`, (t) => {
         const values = parsedValues(sample);
-        const rrdtool = meanAbsoluteError(values, sample.rows.map((r) => Number(r.prediction)));
+        const rrdtool = meanAbsoluteError(
+            values,
+            sample.rows.map((r) => Number(r.prediction)),
+        );
         const model = new HoltWinters({ ...nominalOptions(sample.meta), compat: 'clean' });
-        const clean = meanAbsoluteError(values, values.map((x) => model.update(x).prediction));
+        const clean = meanAbsoluteError(
+            values,
+            values.map((x) => model.update(x).prediction),
+        );
         assert.equal(clean.steps, rrdtool.steps, 'the same steps are predicted');
-        const line = `${sample.name} (${sample.meta.params.mult ? 'multiplicative' : 'additive'}, ${rrdtool.steps} predicted steps): `
-            + `MAE clean ${clean.mae.toFixed(4)} vs rrdtool ${rrdtool.mae.toFixed(4)} (${((1 - clean.mae / rrdtool.mae) * 100).toFixed(1)}% lower)`;
+        const line =
+            `${sample.name} (${sample.meta.params.mult ? 'multiplicative' : 'additive'}, ${rrdtool.steps} predicted steps): ` +
+            `MAE clean ${clean.mae.toFixed(4)} vs rrdtool ${rrdtool.mae.toFixed(4)} (${((1 - clean.mae / rrdtool.mae) * 100).toFixed(1)}% lower)`;
         t.diagnostic(line);
         assert.ok(clean.mae <= rrdtool.mae, line);
     });
@@ -165,18 +231,37 @@ test('compat clean fixes the multiplicative re-centring: the level stays where t
     const additive = levelAfterFirstSmoothing({ ...base, compat: 'clean' });
     const cleanMultiplicative = levelAfterFirstSmoothing({ ...base, model: 'multiplicative', compat: 'clean' });
     const rrdtoolMultiplicative = levelAfterFirstSmoothing({ ...base, model: 'multiplicative', compat: 'rrdtool' });
-    assert.ok(Math.abs(cleanMultiplicative / additive - 1) < 0.02, `clean multiplicative level ${cleanMultiplicative} vs additive ${additive}`);
-    assert.ok(Math.abs(rrdtoolMultiplicative / additive - 1) > 0.2, `rrdtool multiplicative level ${rrdtoolMultiplicative} vs additive ${additive}`);
+    assert.ok(
+        Math.abs(cleanMultiplicative / additive - 1) < 0.02,
+        `clean multiplicative level ${cleanMultiplicative} vs additive ${additive}`,
+    );
+    assert.ok(
+        Math.abs(rrdtoolMultiplicative / additive - 1) > 0.2,
+        `rrdtool multiplicative level ${rrdtoolMultiplicative} vs additive ${additive}`,
+    );
 });
 
 test('options: defaults, gammaDeviation following gamma, and every bad parameter refused with its name', () => {
     assert.deepEqual(validateHoltWintersOptions({ seasonLength: 288 }), {
-        model: 'additive', alpha: 0.1, beta: 0.0035, gamma: 0.1, gammaDeviation: 0.1, seasonLength: 288, smoothingWindow: 0.05,
-        deltaPos: 2, deltaNeg: 2, threshold: 7, window: 9, compat: 'clean',
+        model: 'additive',
+        alpha: 0.1,
+        beta: 0.0035,
+        gamma: 0.1,
+        gammaDeviation: 0.1,
+        seasonLength: 288,
+        smoothingWindow: 0.05,
+        deltaPos: 2,
+        deltaNeg: 2,
+        threshold: 7,
+        window: 9,
+        compat: 'clean',
     } satisfies HoltWintersOptions);
     assert.equal(validateHoltWintersOptions({ seasonLength: 288, gamma: 0.3 }).gammaDeviation, 0.3);
     assert.equal(validateHoltWintersOptions({ seasonLength: 288, gamma: 0.3, gammaDeviation: 0.2 }).gammaDeviation, 0.2);
-    assert.equal(validateHoltWintersOptions({ seasonLength: 2, beta: 0, smoothingWindow: 0, threshold: 28, window: 28, deltaPos: 0.1 }).window, 28);
+    assert.equal(
+        validateHoltWintersOptions({ seasonLength: 2, beta: 0, smoothingWindow: 0, threshold: 28, window: 28, deltaPos: 0.1 }).window,
+        28,
+    );
     assert.equal(validateHoltWintersOptions({ seasonLength: 2, beta: 1 }).beta, 1);
 
     const refused: [Partial<HoltWintersOptions> | Record<string, unknown>, RegExp][] = [
@@ -204,22 +289,35 @@ test('options: defaults, gammaDeviation following gamma, and every bad parameter
     ];
     for (const [bad, message] of refused) {
         const settings = { seasonLength: 288, ...bad } as HoltWintersSettings;
-        assert.throws(() => validateHoltWintersOptions(settings), (e: unknown) => e instanceof RangeError && message.test(e.message), JSON.stringify(bad));
+        assert.throws(
+            () => validateHoltWintersOptions(settings),
+            (e: unknown) => e instanceof RangeError && message.test(e.message),
+            JSON.stringify(bad),
+        );
         assert.throws(() => new HoltWinters(settings), RangeError);
     }
-    assert.throws(() => validateHoltWintersOptions({ seasonLength: 0, alpha: 2, window: 30 }),
-        /^RangeError: Invalid Holt-Winters options: alpha must be .*; seasonLength must be .*; window must be .*$/, 'every problem at once');
+    assert.throws(
+        () => validateHoltWintersOptions({ seasonLength: 0, alpha: 2, window: 30 }),
+        /^RangeError: Invalid Holt-Winters options: alpha must be .*; seasonLength must be .*; window must be .*$/,
+        'every problem at once',
+    );
 });
 
 function sameOutputs(a: HoltWinters, b: HoltWinters, inputs: number[], where: string): void {
     inputs.forEach((x, i) => {
         const pa = stepColumns(a.update(x), a);
         const pb = stepColumns(b.update(x), b);
-        for (const column of RUNNER_COLUMNS) assert.ok(Object.is(pa[column], pb[column]), `${where}, step ${i} ${column}: ${String(pa[column])} vs ${String(pb[column])}`);
+        for (const column of RUNNER_COLUMNS)
+            assert.ok(Object.is(pa[column], pb[column]), `${where}, step ${i} ${column}: ${String(pa[column])} vs ${String(pb[column])}`);
     });
 }
 
-for (const [sample, compat] of [[daily, 'rrdtool'], [daily, 'clean'], [dailyMultiplicative, 'rrdtool'], [dailyMultiplicative, 'clean']] as const) {
+for (const [sample, compat] of [
+    [daily, 'rrdtool'],
+    [daily, 'clean'],
+    [dailyMultiplicative, 'rrdtool'],
+    [dailyMultiplicative, 'clean'],
+] as const) {
     test(`${sample.name}, compat ${compat}: state through JSON text mid-series gives identical subsequent outputs`, () => {
         const values = parsedValues(sample);
         // In the first season (NaN everywhere), right after a smoothing (the stale look-ahead),
@@ -271,10 +369,22 @@ test('warm-up: the first prediction comes after one season, the first band and f
             const where = `${sample.name} ${compat}`;
             assert.equal(firstKnown('prediction'), P, `${where}: prediction`);
             for (const field of ['deviation', 'upper', 'lower'] as const) assert.equal(firstKnown(field), 2 * P, `${where}: ${field}`);
-            assert.ok(points.slice(P).every((p) => !Number.isNaN(p.prediction)), `${where}: predictions known after the first season`);
-            assert.ok(points.slice(0, 2 * P).every((p) => !p.violation && !p.failure), `${where}: no violation before the band`);
-            assert.ok(points.some((p) => p.failure), `${where}: the sample's anomalies do raise failures`);
-            assert.ok(points.every((p) => !Number.isNaN(p.seasonal) && !Number.isNaN(p.intercept) && !Number.isNaN(p.slope)), `${where}: state known from the first sample`);
+            assert.ok(
+                points.slice(P).every((p) => !Number.isNaN(p.prediction)),
+                `${where}: predictions known after the first season`,
+            );
+            assert.ok(
+                points.slice(0, 2 * P).every((p) => !p.violation && !p.failure),
+                `${where}: no violation before the band`,
+            );
+            assert.ok(
+                points.some((p) => p.failure),
+                `${where}: the sample's anomalies do raise failures`,
+            );
+            assert.ok(
+                points.every((p) => !Number.isNaN(p.seasonal) && !Number.isNaN(p.intercept) && !Number.isNaN(p.slope)),
+                `${where}: state known from the first sample`,
+            );
         }
     }
 });
@@ -302,18 +412,28 @@ test('forecast: the first step is exactly the next update, later steps follow th
         const model = new HoltWinters({ ...nominalOptions(daily.meta), compat });
         const P = daily.meta.params.season;
         assert.deepEqual(model.forecast(0), []);
-        assert.ok(model.forecast(3).every((f) => Number.isNaN(f.prediction) && Number.isNaN(f.upper)), 'nothing known yet');
+        assert.ok(
+            model.forecast(3).every((f) => Number.isNaN(f.prediction) && Number.isNaN(f.upper)),
+            'nothing known yet',
+        );
         parsedValues(daily).forEach((x, i) => {
             const [next] = model.forecast(1);
             const point = model.update(x);
-            for (const field of ['prediction', 'upper', 'lower'] as const) assert.ok(Object.is(next[field], point[field]), `${compat} step ${i} ${field}`);
+            for (const field of ['prediction', 'upper', 'lower'] as const)
+                assert.ok(Object.is(next[field], point[field]), `${compat} step ${i} ${field}`);
         });
         const horizon = model.forecast(P + 1);
         assert.equal(horizon.length, P + 1);
-        assert.ok(horizon.every((f) => Number.isFinite(f.prediction) && f.lower < f.prediction && f.prediction < f.upper), `${compat}: a band every step`);
+        assert.ok(
+            horizon.every((f) => Number.isFinite(f.prediction) && f.lower < f.prediction && f.prediction < f.upper),
+            `${compat}: a band every step`,
+        );
         // One season on, the same slot: the same coefficient, one season of trend further.
         const slope = model.toJSON().slope as number;
-        assert.ok(Math.abs(horizon[P].prediction - horizon[0].prediction - slope * P) <= 1e-9 * Math.abs(horizon[0].prediction), `${compat}: trend`);
+        assert.ok(
+            Math.abs(horizon[P].prediction - horizon[0].prediction - slope * P) <= 1e-9 * Math.abs(horizon[0].prediction),
+            `${compat}: trend`,
+        );
     }
     const model = new HoltWinters({ seasonLength: 4 });
     assert.throws(() => model.forecast(-1), /forecast steps must be an integer ≥ 0, got -1/);
@@ -324,7 +444,17 @@ test('update into a reused point gives what a fresh point gets', () => {
     const values = parsedValues(daily);
     const fresh = new HoltWinters({ seasonLength: 288 });
     const reusing = new HoltWinters({ seasonLength: 288 });
-    const reused: HoltWintersPoint = { prediction: 0, deviation: 0, upper: 0, lower: 0, seasonal: 0, intercept: 0, slope: 0, violation: false, failure: false };
+    const reused: HoltWintersPoint = {
+        prediction: 0,
+        deviation: 0,
+        upper: 0,
+        lower: 0,
+        seasonal: 0,
+        intercept: 0,
+        slope: 0,
+        violation: false,
+        failure: false,
+    };
     for (const x of values) {
         const point = fresh.update(x);
         assert.equal(reusing.update(x, reused), reused);

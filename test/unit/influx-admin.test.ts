@@ -64,7 +64,13 @@ afterEach(() => {
 
 function adminOf(options: Partial<InfluxAdminOptions> = {}): InfluxAdmin {
     const admin = new InfluxAdmin({
-        host: '127.0.0.1', port, database: 'energy', tls: false, version: '1.x', retentionPolicy: undefined, retention: undefined,
+        host: '127.0.0.1',
+        port,
+        database: 'energy',
+        tls: false,
+        version: '1.x',
+        retentionPolicy: undefined,
+        retention: undefined,
         ...options,
     });
     made.push(admin);
@@ -78,7 +84,10 @@ function series(name: string, columns: string[], values: unknown[][]): Answer {
 
 /** What `execute` rejects with. */
 async function failureOf(admin: InfluxAdmin, statement = 'SHOW DATABASES'): Promise<InfluxAdminError> {
-    const err = await admin.execute(statement).then(() => assert.fail('no failure'), (e: unknown) => e);
+    const err = await admin.execute(statement).then(
+        () => assert.fail('no failure'),
+        (e: unknown) => e,
+    );
     assert.ok(err instanceof InfluxAdminError, String(err));
     return err;
 }
@@ -92,8 +101,12 @@ test('credentials on the wire, and the same for the writer: none (never root:roo
         { credentials: {}, version: '1.x', authorization: undefined, connection: {} },
         { credentials: { username: '', password: '' }, version: '1.x', authorization: undefined, connection: {} },
         { credentials: reader, version: '1.x', authorization: basic(`reader:${PASSWORD}`), connection: reader },
-        { credentials: { password: PASSWORD }, version: '1.x',
-            authorization: basic(`:${PASSWORD}`), connection: { ...reader, username: '' } },
+        {
+            credentials: { password: PASSWORD },
+            version: '1.x',
+            authorization: basic(`:${PASSWORD}`),
+            connection: { ...reader, username: '' },
+        },
         { credentials: { password: token }, version: '2.x-v1', authorization: `Token ${token}`, connection: { token } },
         { credentials: reader, version: '2.x-v1', authorization: basic(`reader:${PASSWORD}`), connection: reader },
     ] as const) {
@@ -110,8 +123,13 @@ test('the connection the writer takes, and the name errors give the server; an I
     const tlsOptions = { ca: 'PEM', rejectUnauthorized: true };
     const admin = adminOf({ host: 'influx.lan', port: 8443, tls: true, tlsOptions, retentionPolicy: 'raw' });
     assert.deepEqual(admin.connection, {
-        url: 'https://influx.lan:8443', database: 'energy', retentionPolicy: 'raw',
-        username: undefined, password: undefined, token: undefined, tls: tlsOptions,
+        url: 'https://influx.lan:8443',
+        database: 'energy',
+        retentionPolicy: 'raw',
+        username: undefined,
+        password: undefined,
+        token: undefined,
+        tls: tlsOptions,
     });
     const closed = await freePort();
     const v6 = adminOf({ host: '::1', port: closed });
@@ -126,20 +144,24 @@ test('field keys: of the default policy, or of the one points are written to (qu
     answerTo = () => ({ status: 200, body: EMPTY_RESULT });
     assert.deepEqual(await adminOf({ retentionPolicy: 'raw' }).fieldKeys(), []);
     await adminOf({ retentionPolicy: 'one year' }).fieldKeys();
-    assert.deepEqual(queries.map((q) => q.statement), [
-        'SHOW FIELD KEYS',
-        'SHOW FIELD KEYS FROM raw./.*/',
-        'SHOW FIELD KEYS FROM "one year"./.*/',
-    ]);
+    assert.deepEqual(
+        queries.map((q) => q.statement),
+        ['SHOW FIELD KEYS', 'SHOW FIELD KEYS FROM raw./.*/', 'SHOW FIELD KEYS FROM "one year"./.*/'],
+    );
 });
 
-test('available policies: the raw policy\'s days; the rollups only when the service fills them; none asked of 2.x', async () => {
-    answerTo = () => series('', ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], [
-        ['autogen', '0s', '168h0m0s', 1, false],
-        ['raw', '720h0m0s', '24h0m0s', 1, true],
-        ['rollup_1m', '9600h0m0s', '168h0m0s', 1, false],
-        ['rollup_1h', '0s', '168h0m0s', 1, false],
-    ]);
+test("available policies: the raw policy's days; the rollups only when the service fills them; none asked of 2.x", async () => {
+    answerTo = () =>
+        series(
+            '',
+            ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'],
+            [
+                ['autogen', '0s', '168h0m0s', 1, false],
+                ['raw', '720h0m0s', '24h0m0s', 1, true],
+                ['rollup_1m', '9600h0m0s', '168h0m0s', 1, false],
+                ['rollup_1h', '0s', '168h0m0s', 1, false],
+            ],
+        );
     assert.deepEqual(await adminOf().availablePolicies(), { raw: { policy: undefined, days: 30 } });
     assert.deepEqual(await adminOf({ retentionPolicy: 'autogen' }).availablePolicies(), { raw: { policy: 'autogen', days: 0 } });
     assert.deepEqual(await adminOf({ retentionPolicy: 'raw', retention: RETENTION }).availablePolicies(), {
@@ -147,7 +169,10 @@ test('available policies: the raw policy\'s days; the rollups only when the serv
         rollup_1m: { days: 400 },
         rollup_1h: { days: 0 },
     });
-    assert.deepEqual(queries.map((q) => q.statement), Array(3).fill('SHOW RETENTION POLICIES ON energy'));
+    assert.deepEqual(
+        queries.map((q) => q.statement),
+        Array(3).fill('SHOW RETENTION POLICIES ON energy'),
+    );
     queries.length = 0;
     const bucket = adminOf({ version: '2.x-v1', retentionPolicy: 'autogen' });
     assert.deepEqual(await bucket.availablePolicies(), { raw: { policy: 'autogen', days: 0 } });
@@ -160,23 +185,29 @@ test('roll-up: the continuous queries over the whole hours around the range, the
     admin.on('rolledUp', (from, to) => rolled.push([from, to]));
     const hour = 1_700_002_800_000;
     await admin.rollUp(hour + 60_000, hour + HOUR + 1000);
-    assert.deepEqual(queries.map((q) => q.statement), rollupStatements('energy', hour, hour + 2 * HOUR));
+    assert.deepEqual(
+        queries.map((q) => q.statement),
+        rollupStatements('energy', hour, hour + 2 * HOUR),
+    );
     assert.deepEqual(rolled, [[hour, hour + 2 * HOUR]]);
     queries.length = 0;
     await adminOf().rollUp(hour, hour + HOUR);
     assert.deepEqual(queries, []);
 });
 
-test('HTTP statuses: 401 with or without credentials, 403, 404; InfluxDB\'s words verbatim, never a password', async () => {
+test("HTTP statuses: 401 with or without credentials, 403, 404; InfluxDB's words verbatim, never a password", async () => {
     const expect = async (admin: InfluxAdmin, answer: Answer, failure: InfluxFailure, detail: string) => {
         answerTo = () => answer;
         const err = await failureOf(admin, 'SHOW RETENTION POLICIES ON energy');
-        assert.deepEqual({ server: err.server, failure: err.failure, detail: err.detail, statement: err.statement }, {
-            server: `InfluxDB 127.0.0.1:${port}/energy`,
-            failure,
-            detail,
-            statement: 'SHOW RETENTION POLICIES ON energy',
-        });
+        assert.deepEqual(
+            { server: err.server, failure: err.failure, detail: err.detail, statement: err.statement },
+            {
+                server: `InfluxDB 127.0.0.1:${port}/energy`,
+                failure,
+                detail,
+                statement: 'SHOW RETENTION POLICIES ON energy',
+            },
+        );
         assert.ok(!err.message.includes(PASSWORD) && !err.message.includes('my-api-token'), err.message);
     };
     const refused = { status: 401, body: '{"error":"authorization failed"}' };
@@ -184,24 +215,34 @@ test('HTTP statuses: 401 with or without credentials, 403, 404; InfluxDB\'s word
     const refusedDetail = '401 Unauthorized: {"error":"authorization failed"}';
     await expect(adminOf({ username: 'reader', password: PASSWORD }), refused, refusedFailure, refusedDetail);
     await expect(adminOf({ password: 'my-api-token', version: '2.x-v1' }), refused, refusedFailure, refusedDetail);
-    await expect(adminOf(), { status: 401, body: '{"error":"unable to parse authentication credentials"}' },
-        { reason: 'status', status: 401, credentials: false }, '401 Unauthorized: {"error":"unable to parse authentication credentials"}');
-    await expect(adminOf({ username: 'reader', password: PASSWORD }),
+    await expect(
+        adminOf(),
+        { status: 401, body: '{"error":"unable to parse authentication credentials"}' },
+        { reason: 'status', status: 401, credentials: false },
+        '401 Unauthorized: {"error":"unable to parse authentication credentials"}',
+    );
+    await expect(
+        adminOf({ username: 'reader', password: PASSWORD }),
         { status: 403, body: '{"error":"reader not authorized to execute statement"}' },
-        { reason: 'status', status: 403, credentials: true }, '403 Forbidden: {"error":"reader not authorized to execute statement"}');
-    await expect(adminOf(), { status: 404, body: '404 page not found\n' },
-        { reason: 'status', status: 404, credentials: false }, '404 Not Found: 404 page not found');
+        { reason: 'status', status: 403, credentials: true },
+        '403 Forbidden: {"error":"reader not authorized to execute statement"}',
+    );
+    await expect(
+        adminOf(),
+        { status: 404, body: '404 page not found\n' },
+        { reason: 'status', status: 404, credentials: false },
+        '404 Not Found: 404 page not found',
+    );
 });
 
-test('InfluxDB\'s own errors, a 5xx, and an answer that is not InfluxDB\'s', async () => {
+test("InfluxDB's own errors, a 5xx, and an answer that is not InfluxDB's", async () => {
     const admin = adminOf();
     answerTo = () => ({ status: 200, body: '{"results":[{"statement_id":0,"error":"database not found: energy"}]}' });
     const influxql = await failureOf(admin, 'SELECT * FROM linky');
-    assert.deepEqual([influxql.failure, influxql.detail, influxql.statement], [
-        { reason: 'influxql' },
-        'database not found: energy',
-        'SELECT * FROM linky',
-    ]);
+    assert.deepEqual(
+        [influxql.failure, influxql.detail, influxql.statement],
+        [{ reason: 'influxql' }, 'database not found: energy', 'SELECT * FROM linky'],
+    );
     answerTo = () => ({ status: 200, body: '{"error":"error parsing query: found EOF"}' });
     assert.equal((await failureOf(admin)).detail, 'error parsing query: found EOF');
     answerTo = () => ({ status: 503, body: 'down for maintenance' });
@@ -223,17 +264,17 @@ test('no answer: a closed port (each time, not only the first), a server that sa
     assert.deepEqual(err.failure, { reason: 'timeout', ms: 100 });
 });
 
-test('TLS settings that do not match the server\'s: TLS on against plain http, plain http against a TLS port', async () => {
+test("TLS settings that do not match the server's: TLS on against plain http, plain http against a TLS port", async () => {
     const notTls = await failureOf(adminOf({ tls: true }));
     assert.deepEqual(notTls.failure, { reason: 'tls', problem: 'not tls' });
     assert.match(notTls.detail, /^write EPROTO .*wrong version number/);
     // What influxd (Go's HTTP server) answers a plain request on its TLS port.
     answerTo = () => ({ status: 400, body: 'Client sent an HTTP request to an HTTPS server.\n' });
     const tlsExpected = await failureOf(adminOf());
-    assert.deepEqual([tlsExpected.failure, tlsExpected.detail], [
-        { reason: 'tls', problem: 'tls expected' },
-        '400 Bad Request: Client sent an HTTP request to an HTTPS server.',
-    ]);
+    assert.deepEqual(
+        [tlsExpected.failure, tlsExpected.detail],
+        [{ reason: 'tls', problem: 'tls expected' }, '400 Bad Request: Client sent an HTTP request to an HTTPS server.'],
+    );
 });
 
 /** Answers SHOW DATABASES, SHOW RETENTION POLICIES and SHOW CONTINUOUS QUERIES as an influxd where `energy` is in shape, or missing. */
@@ -241,14 +282,22 @@ function layoutAnswers(inShape: boolean): (statement: string) => Answer {
     return (statement) => {
         if (statement === 'SHOW DATABASES') return series('databases', ['name'], inShape ? [['_internal'], ['energy']] : [['_internal']]);
         if (statement.startsWith('SHOW RETENTION POLICIES')) {
-            return series('', ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], [
-                ['raw', '720h0m0s', '24h0m0s', 1, true],
-                ['rollup_1m', '9600h0m0s', '168h0m0s', 1, false],
-                ['rollup_1h', '0s', '168h0m0s', 1, false],
-            ]);
+            return series(
+                '',
+                ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'],
+                [
+                    ['raw', '720h0m0s', '24h0m0s', 1, true],
+                    ['rollup_1m', '9600h0m0s', '168h0m0s', 1, false],
+                    ['rollup_1h', '0s', '168h0m0s', 1, false],
+                ],
+            );
         }
         if (statement === 'SHOW CONTINUOUS QUERIES') {
-            return series('energy', ['name', 'query'], continuousQueries('energy').map((cq) => [cq.name, cq.create]));
+            return series(
+                'energy',
+                ['name', 'query'],
+                continuousQueries('energy').map((cq) => [cq.name, cq.create]),
+            );
         }
         return { status: 200, body: EMPTY_RESULT };
     };
@@ -270,8 +319,14 @@ test('retention set-up: what is missing is created, each statement reported; on 
     created.admin.setUpRetention();
     const expected = setupStatements(RETENTION, { databases: ['_internal'], policies: [], continuousQueries: [] });
     await waitFor(() => created.events.length === expected.length);
-    assert.deepEqual(created.events, expected.map((statement) => ['statement', statement]));
-    assert.deepEqual(queries.map((q) => q.statement), ['SHOW DATABASES', ...expected]);
+    assert.deepEqual(
+        created.events,
+        expected.map((statement) => ['statement', statement]),
+    );
+    assert.deepEqual(
+        queries.map((q) => q.statement),
+        ['SHOW DATABASES', ...expected],
+    );
 
     queries.length = 0;
     answerTo = layoutAnswers(true);
@@ -279,7 +334,10 @@ test('retention set-up: what is missing is created, each statement reported; on 
     inShape.admin.setUpRetention();
     await waitFor(() => queries.length === 3);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(queries.map((q) => q.statement), ['SHOW DATABASES', 'SHOW RETENTION POLICIES ON energy', 'SHOW CONTINUOUS QUERIES']);
+    assert.deepEqual(
+        queries.map((q) => q.statement),
+        ['SHOW DATABASES', 'SHOW RETENTION POLICIES ON energy', 'SHOW CONTINUOUS QUERIES'],
+    );
     assert.deepEqual(inShape.events, []);
 });
 
@@ -330,7 +388,10 @@ test('retention set-up: close stops it, between attempts or during one; nothing 
         inFlight.admin.close();
         release();
         await new Promise((resolve) => setTimeout(resolve, 200));
-        assert.deepEqual(queries.map((q) => q.statement), ['SHOW DATABASES']);
+        assert.deepEqual(
+            queries.map((q) => q.statement),
+            ['SHOW DATABASES'],
+        );
         assert.deepEqual(inFlight.events, []);
     }
 });

@@ -7,7 +7,16 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { chartOf, columnName, HistoryRequestError, planHistory, planSamples, samplesOf, type HistoryRequest, type SamplesRequest } from '../../lib/store/history-query';
+import {
+    chartOf,
+    columnName,
+    HistoryRequestError,
+    planHistory,
+    planSamples,
+    samplesOf,
+    type HistoryRequest,
+    type SamplesRequest,
+} from '../../lib/store/history-query';
 import { TimeZone } from '../../lib/util/time-zone';
 
 const paris = new TimeZone('Europe/Paris');
@@ -22,7 +31,10 @@ function request(overrides: Partial<HistoryRequest> = {}): HistoryRequest {
         measurement: 'linky',
         meterTag: 'meter',
         meter: '021861348497',
-        fields: [{ name: 'PAPP', kind: 'power' }, { name: 'BASE', kind: 'energy', label: 'Energy' }],
+        fields: [
+            { name: 'PAPP', kind: 'power' },
+            { name: 'BASE', kind: 'energy', label: 'Energy' },
+        ],
         available: { raw: { days: 0 } },
         energyScale: 0.001,
         ...overrides,
@@ -54,17 +66,25 @@ test('day: 144 ten-minute intervals ending with the one holding `end`, from raw,
     assert.equal(plan.bounds.length, 145);
     assert.equal(plan.bounds[144], at('2024-04-05T12:40:00+02:00'));
     assert.equal(plan.bounds[0], at('2024-04-04T12:40:00+02:00'));
-    assert.equal(plan.query, 'SELECT mean("PAPP") AS "PAPP", last("BASE") AS "BASE" FROM "linky" WHERE "meter" = \'021861348497\' AND '
-        + `time >= ${at('2024-04-04T12:30:00+02:00')}ms AND time < ${at('2024-04-05T12:40:00+02:00')}ms GROUP BY time(10m) fill(none) tz('Europe/Paris')`);
+    assert.equal(
+        plan.query,
+        'SELECT mean("PAPP") AS "PAPP", last("BASE") AS "BASE" FROM "linky" WHERE "meter" = \'021861348497\' AND ' +
+            `time >= ${at('2024-04-04T12:30:00+02:00')}ms AND time < ${at('2024-04-05T12:40:00+02:00')}ms GROUP BY time(10m) fill(none) tz('Europe/Paris')`,
+    );
 });
 
 test('week: 168 hours, from rollup_1m when it exists, reading its mean_ and last_ columns', () => {
-    const plan = planHistory(request({ range: 'week', available: { raw: { policy: 'raw', days: 30 }, rollup_1m: { days: 400 }, rollup_1h: { days: 0 } } }));
+    const plan = planHistory(
+        request({ range: 'week', available: { raw: { policy: 'raw', days: 30 }, rollup_1m: { days: 400 }, rollup_1h: { days: 0 } } }),
+    );
     assert.equal(plan.source, 'rollup_1m');
     assert.equal(plan.bucket, '1h');
     assert.equal(plan.bounds.length, 169);
     assert.equal(plan.bounds[168] - plan.bounds[0], 168 * HOUR);
-    assert.match(plan.query, /^SELECT mean\("mean_PAPP"\) AS "PAPP", last\("last_BASE"\) AS "BASE" FROM "rollup_1m"\."linky" WHERE .* GROUP BY time\(1h\) fill\(none\) tz\('Europe\/Paris'\)$/);
+    assert.match(
+        plan.query,
+        /^SELECT mean\("mean_PAPP"\) AS "PAPP", last\("last_BASE"\) AS "BASE" FROM "rollup_1m"\."linky" WHERE .* GROUP BY time\(1h\) fill\(none\) tz\('Europe\/Paris'\)$/,
+    );
 });
 
 test('month: 31 local days across the spring change (31 March has 23 hours), the day before as reference', () => {
@@ -75,17 +95,41 @@ test('month: 31 local days across the spring change (31 March has 23 hours), the
     assert.equal(plan.bounds[31], at('2024-04-06T00:00:00+02:00'));
     const march31 = plan.bounds.indexOf(at('2024-03-31T00:00:00+01:00'));
     assert.equal(plan.bounds[march31 + 1] - plan.bounds[march31], 23 * HOUR);
-    assert.ok(plan.query.includes(`time >= ${at('2024-03-05T00:00:00+01:00')}ms AND time < ${at('2024-04-06T00:00:00+02:00')}ms GROUP BY time(1d)`));
+    assert.ok(
+        plan.query.includes(
+            `time >= ${at('2024-03-05T00:00:00+01:00')}ms AND time < ${at('2024-04-06T00:00:00+02:00')}ms GROUP BY time(1d)`,
+        ),
+    );
 });
 
 test('year: 12 calendar months from rollup_1h, queried by local day and summed into months', () => {
-    const plan = planHistory(request({ range: 'year', end: at('2024-12-15T08:00:00+01:00'), available: { raw: { policy: 'raw', days: 30 }, rollup_1m: { days: 400 }, rollup_1h: { days: 0 } } }));
+    const plan = planHistory(
+        request({
+            range: 'year',
+            end: at('2024-12-15T08:00:00+01:00'),
+            available: { raw: { policy: 'raw', days: 30 }, rollup_1m: { days: 400 }, rollup_1h: { days: 0 } },
+        }),
+    );
     assert.equal(plan.source, 'rollup_1h');
     assert.equal(plan.bucket, '1d');
-    assert.deepEqual(plan.bounds.map((t) => new Date(t + paris.offset(t)).toISOString().slice(0, 10)), [
-        '2024-01-01', '2024-02-01', '2024-03-01', '2024-04-01', '2024-05-01', '2024-06-01', '2024-07-01', '2024-08-01',
-        '2024-09-01', '2024-10-01', '2024-11-01', '2024-12-01', '2025-01-01',
-    ]);
+    assert.deepEqual(
+        plan.bounds.map((t) => new Date(t + paris.offset(t)).toISOString().slice(0, 10)),
+        [
+            '2024-01-01',
+            '2024-02-01',
+            '2024-03-01',
+            '2024-04-01',
+            '2024-05-01',
+            '2024-06-01',
+            '2024-07-01',
+            '2024-08-01',
+            '2024-09-01',
+            '2024-10-01',
+            '2024-11-01',
+            '2024-12-01',
+            '2025-01-01',
+        ],
+    );
     assert.match(plan.query, /^SELECT mean\("mean_mean_PAPP"\) AS "PAPP", last\("last_last_BASE"\) AS "BASE" FROM "rollup_1h"\."linky"/);
     assert.ok(plan.query.includes(`time >= ${at('2023-12-31T00:00:00+01:00')}ms`));
 });
@@ -142,9 +186,18 @@ test('chart: energy is the difference of the last index between buckets, power t
     assert.deepEqual(chart.series, ['PAPP', 'Energy']);
     assert.deepEqual(chart.labels, ['']);
     assert.equal(chart.data[0].length, 144);
-    assert.deepEqual(chart.data[0].slice(0, 7).map((p) => p.y), [600, 700, null, null, null, 800, 900]);
-    assert.deepEqual(chart.data[1].slice(0, 7).map((p) => p.y), [0.2, 0.3, null, null, 0.9, null, 0.1]);
-    assert.deepEqual(chart.data[1].slice(0, 3).map((p) => p.x), [b[0], b[1], b[2]]);
+    assert.deepEqual(
+        chart.data[0].slice(0, 7).map((p) => p.y),
+        [600, 700, null, null, null, 800, 900],
+    );
+    assert.deepEqual(
+        chart.data[1].slice(0, 7).map((p) => p.y),
+        [0.2, 0.3, null, null, 0.9, null, 0.1],
+    );
+    assert.deepEqual(
+        chart.data[1].slice(0, 3).map((p) => p.x),
+        [b[0], b[1], b[2]],
+    );
     assert.ok(chart.data[1].slice(7).every((p) => p.y === null));
 });
 
@@ -159,8 +212,14 @@ test('chart, year: days summed into calendar months, power as the mean of the da
         [paris.addMonths(jan1, 2), 80, 96_000], // 1 March
     ];
     const [chart] = chartOf(plan, rows);
-    assert.deepEqual(chart.data[0].slice(9).map((p) => p.y), [30, 60, 80]);
-    assert.deepEqual(chart.data[1].slice(9).map((p) => p.y), [48, 24, 24]);
+    assert.deepEqual(
+        chart.data[0].slice(9).map((p) => p.y),
+        [30, 60, 80],
+    );
+    assert.deepEqual(
+        chart.data[1].slice(9).map((p) => p.y),
+        [48, 24, 24],
+    );
     assert.equal(chart.data[1][9].x, at('2024-01-01T00:00:00+01:00'));
     assert.ok(chart.data[1].slice(0, 9).every((p) => p.y === null));
 });
@@ -188,8 +247,11 @@ test('samples: finished epoch-aligned intervals before the one holding `end`, on
     assert.equal(plan.bounds[plan.bounds.length - 1], at('2025-01-20T10:05:00Z'));
     assert.equal(plan.bounds[0], at('2025-01-06T10:05:00Z'));
     assert.ok(plan.bounds.every((t) => t % 300_000 === 0));
-    assert.equal(plan.query, 'SELECT mean("PAPP") AS "PAPP" FROM "teleinfo" WHERE "meter" = \'021861348497\' AND '
-        + `time >= ${at('2025-01-06T10:05:00Z')}ms AND time < ${at('2025-01-20T10:05:00Z')}ms GROUP BY time(300s) fill(none)`);
+    assert.equal(
+        plan.query,
+        'SELECT mean("PAPP") AS "PAPP" FROM "teleinfo" WHERE "meter" = \'021861348497\' AND ' +
+            `time >= ${at('2025-01-06T10:05:00Z')}ms AND time < ${at('2025-01-20T10:05:00Z')}ms GROUP BY time(300s) fill(none)`,
+    );
     // On an interval's start, that interval is not finished either.
     assert.equal(planSamples(samplesRequest({ end: at('2025-01-20T10:05:00Z') })).bounds.at(-1), at('2025-01-20T10:05:00Z'));
 });
@@ -198,7 +260,12 @@ test('samples: means in time order, null where nothing is known; energy from ind
     const plan = planSamples(samplesRequest({ days: 1 / 48 }));
     const b = plan.bounds;
     assert.equal(b.length, 7);
-    const samples = samplesOf(plan, [[b[0], 310], [b[1], 330.00000000000006], [b[3], 900], [b[5], null]]);
+    const samples = samplesOf(plan, [
+        [b[0], 310],
+        [b[1], 330.00000000000006],
+        [b[3], 900],
+        [b[5], null],
+    ]);
     assert.deepEqual(samples, [
         { timestamp: b[0], value: 310 },
         { timestamp: b[1], value: 330 },
@@ -212,7 +279,14 @@ test('samples: means in time order, null where nothing is known; energy from ind
     assert.match(energy.query, /^SELECT last\("BASE"\) AS "BASE" FROM "teleinfo" WHERE .* GROUP BY time\(300s\) fill\(none\)$/);
     assert.ok(energy.query.includes(`time >= ${energy.bounds[0] - 300_000}ms`), 'one interval before, as the reference');
     const e = energy.bounds;
-    assert.deepEqual(samplesOf(energy, [[e[0] - 300_000, 1000], [e[0], 1040], [e[2], 1100]]).map((s) => s.value), [40, null, 60]);
+    assert.deepEqual(
+        samplesOf(energy, [
+            [e[0] - 300_000, 1000],
+            [e[0], 1040],
+            [e[2], 1100],
+        ]).map((s) => s.value),
+        [40, null, 60],
+    );
 });
 
 test('samples: a rollup only at a multiple of its interval; bad days and intervals are refused', () => {
@@ -223,7 +297,10 @@ test('samples: a rollup only at a multiple of its interval; bad days and interva
     assert.ok(minutes.query.startsWith('SELECT mean("mean_PAPP") AS "PAPP" FROM "rollup_1m"."teleinfo"'));
     // 90 s cannot be read from minutes: the raw points, all that is left of them.
     assert.equal(planSamples(samplesRequest({ interval: 90_000, available: rollups })).source, 'raw');
-    assert.equal(planSamples(samplesRequest({ days: 800, interval: 3_600_000, available: { ...rollups, rollup_1m: { days: 400 } } })).source, 'rollup_1h');
+    assert.equal(
+        planSamples(samplesRequest({ days: 800, interval: 3_600_000, available: { ...rollups, rollup_1m: { days: 400 } } })).source,
+        'rollup_1h',
+    );
     const reason = (overrides: Partial<SamplesRequest>) => {
         try {
             planSamples(samplesRequest(overrides));

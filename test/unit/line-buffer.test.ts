@@ -17,10 +17,39 @@ function integers(values: number[]): string {
 }
 
 test('integers are written as String() writes them, across the four- and eight-digit splits and up to 2^53', () => {
-    const values = [0, -0, 1, 9, 10, 99, 100, 123_456_789, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 99_999_999, 100_000_000, 100_000_001,
-        1_700_000_000_123, 1_700_000_000_000, 9_223_372_036_854, Number.MAX_SAFE_INTEGER, 9_007_199_099_999_999, 9_007_199_100_000_000, 10_000, 9_999, 99_999_999, -1, -(2 ** 31), -(2 ** 31) - 1, -1_700_000_000_007, Number.MIN_SAFE_INTEGER];
+    const values = [
+        0,
+        -0,
+        1,
+        9,
+        10,
+        99,
+        100,
+        123_456_789,
+        2 ** 31 - 1,
+        2 ** 31,
+        2 ** 31 + 1,
+        99_999_999,
+        100_000_000,
+        100_000_001,
+        1_700_000_000_123,
+        1_700_000_000_000,
+        9_223_372_036_854,
+        Number.MAX_SAFE_INTEGER,
+        9_007_199_099_999_999,
+        9_007_199_100_000_000,
+        10_000,
+        9_999,
+        99_999_999,
+        -1,
+        -(2 ** 31),
+        -(2 ** 31) - 1,
+        -1_700_000_000_007,
+        Number.MIN_SAFE_INTEGER,
+    ];
     const random = seededRandom(53);
-    for (let i = 0; i < 2000; i++) values.push(Math.floor(random() * 2 ** 53) * (i % 2 === 0 ? 1 : -1), Math.floor(random() * 2 ** (i % 53)));
+    for (let i = 0; i < 2000; i++)
+        values.push(Math.floor(random() * 2 ** 53) * (i % 2 === 0 ? 1 : -1), Math.floor(random() * 2 ** (i % 53)));
     assert.equal(integers(values), values.map((v) => String(v)).join('\n'));
 });
 

@@ -6,8 +6,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { MessagePoints, type MessagePointsOptions } from '../../nodes/influx-store/message-points';
+import { MessagePoints, messagePropertyReader, type MessagePointsOptions } from '../../nodes/influx-store/message-points';
 import type { Point } from '../../lib/store/line-protocol';
+import { util as nodeRedUtil } from '@node-red/util';
 
 /** The clock's first reading; the n-th call returns ARRIVAL + n - 1. */
 const ARRIVAL = 1_717_236_000_000;
@@ -20,7 +21,7 @@ interface Harness {
     points: MessagePoints;
     /** How many times the clock was read so far. */
     clockCalls(): number;
-    /** Every callback read() made, in order, and what it returned. */
+    /** The points read() stored and the failures it returned, in the elements' order, and how many elements there were. */
     read(msg: Record<string, unknown>): { events: Event[]; count: number };
 }
 
@@ -38,9 +39,20 @@ function harness(options: Partial<MessagePointsOptions> = {}): Harness {
         points,
         clockCalls: () => calls,
         read(msg) {
-            const events: Event[] = [];
-            const count = points.read(msg, (point) => events.push({ point }), (invalid, index) => events.push({ invalid, index }));
-            return { events, count };
+            const stored: Point[] = [];
+            const unstored = points.read(msg, (point) => {
+                stored.push(point);
+                return undefined;
+            });
+            if (unstored === undefined) return { events: stored.map((point) => ({ point })), count: stored.length };
+            // Every element is either a failure or, in order, the next point stored.
+            const failures = new Map(unstored.failures.map((failure) => [Math.max(failure.index, 0), failure]));
+            const events = Array.from({ length: unstored.points }, (_, i): Event => {
+                const failure = failures.get(i);
+                return failure === undefined ? { point: stored.shift()! } : { invalid: failure.reason, index: failure.index };
+            });
+            assert.equal(stored.length, 0, 'each element stored or failed, once');
+            return { events, count: unstored.points };
         },
     };
 }
@@ -68,7 +80,7 @@ test('a number, boolean or string payload becomes the single field `value`', () 
     }
 });
 
-test('an object payload is the point\'s fields as given: the same object, not a copy', () => {
+test("an object payload is the point's fields as given: the same object, not a copy", () => {
     const h = harness();
     const payload = { PAPP: 1200, BASE: 12_345_678, PTEC: 'TH..', nested: { a: 1 }, bad: null };
     const p = onlyPoint(h, { payload, timestamp: 5 });
@@ -89,13 +101,18 @@ test('fields and tags are read through the configured readers, not from msg.payl
     const forecast = { prediction: 1.5, deviation: 0.25 };
     const { events } = h.read({ payload: 99, tags: { ignored: 'x' }, forecast, labels: { site: 'home' }, timestamp: 7 });
     assert.deepEqual(events, [point(forecast, 7, { site: 'home' })]);
-    assert.deepEqual(h.read({ payload: 99, timestamp: 8 }).events, [{ invalid: 'no fields: the message has no value at the fields property', index: -1 }]);
+    assert.deepEqual(h.read({ payload: 99, timestamp: 8 }).events, [
+        { invalid: 'no fields: the message has no value at the fields property', index: -1 },
+    ]);
 });
 
 test('array elements that are not objects (number, string, null, undefined, array) are invalid at their own index; the objects among them still become points, in order', () => {
     const h = harness();
     const reason = 'an array element must be an object { fields, tags?, timestamp?, measurement? }';
-    const { events, count } = h.read({ payload: [5, { payload: 1 }, 'x', null, undefined, [{ payload: 2 }], { fields: { a: 2 } }], timestamp: 10 });
+    const { events, count } = h.read({
+        payload: [5, { payload: 1 }, 'x', null, undefined, [{ payload: 2 }], { fields: { a: 2 } }],
+        timestamp: 10,
+    });
     assert.equal(count, 7);
     assert.deepEqual(events, [
         { invalid: reason, index: 0 },
@@ -108,19 +125,22 @@ test('array elements that are not objects (number, string, null, undefined, arra
     ]);
 });
 
-test('an array element\'s fields come from `fields`, else `payload`, as an object (same object) or a single value; neither, null or an array is invalid at its index', () => {
+test("an array element's fields come from `fields`, else `payload`, as an object (same object) or a single value; neither, null or an array is invalid at its index", () => {
     const h = harness();
     const object = { PAPP: 1200 };
-    const { events, count } = h.read({ payload: [
-        { fields: object },
-        { payload: 230 },
-        { fields: 'on', payload: 1 },
-        { fields: null, payload: false },
-        {},
-        { fields: null },
-        { fields: [1, 2] },
-        { payload: [{ a: 1 }] },
-    ], timestamp: 3 });
+    const { events, count } = h.read({
+        payload: [
+            { fields: object },
+            { payload: 230 },
+            { fields: 'on', payload: 1 },
+            { fields: null, payload: false },
+            {},
+            { fields: null },
+            { fields: [1, 2] },
+            { payload: [{ a: 1 }] },
+        ],
+        timestamp: 3,
+    });
     const reason = 'no fields: the element has neither fields nor payload';
     assert.equal(count, 8);
     assert.deepEqual(events, [
@@ -138,31 +158,49 @@ test('an array element\'s fields come from `fields`, else `payload`, as an objec
 
 // ── measurement ─────────────────────────────────────────────────────────────────────────────────
 
-test('a message\'s measurement is msg.measurement, else the node\'s when msg.measurement is absent, empty or not a string', () => {
+test("a message's measurement is msg.measurement, else the node's when msg.measurement is absent, empty or not a string", () => {
     const h = harness();
     assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, measurement: 'voltage' }).measurement, 'voltage');
     for (const measurement of [undefined, null, '', 42, { name: 'x' }]) {
-        assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, measurement }).measurement, 'energy', `msg.measurement ${String(measurement)}`);
+        assert.equal(
+            onlyPoint(h, { payload: 1, timestamp: 0, measurement }).measurement,
+            'energy',
+            `msg.measurement ${JSON.stringify(measurement)}`,
+        );
     }
 });
 
-test('an array element\'s measurement is its own, else msg.measurement, else the node\'s', () => {
+test("an array element's measurement is its own, else msg.measurement, else the node's", () => {
     const h = harness();
     const { events } = h.read({ payload: [{ payload: 1, measurement: 'voltage' }, { payload: 2 }], measurement: 'power', timestamp: 1 });
     assert.deepEqual(events, [point({ value: 1 }, 1, undefined, 'voltage'), point({ value: 2 }, 1, undefined, 'power')]);
-    assert.deepEqual(h.read({ payload: [{ payload: 3, measurement: 'voltage' }, { payload: 4 }], timestamp: 2 }).events,
-        [point({ value: 3 }, 2, undefined, 'voltage'), point({ value: 4 }, 2, undefined, 'energy')]);
+    assert.deepEqual(h.read({ payload: [{ payload: 3, measurement: 'voltage' }, { payload: 4 }], timestamp: 2 }).events, [
+        point({ value: 3 }, 2, undefined, 'voltage'),
+        point({ value: 4 }, 2, undefined, 'energy'),
+    ]);
     // An element's measurement that is no name (empty, a number) gives way to msg.measurement, not to the node's.
-    assert.deepEqual(h.read({ payload: [{ payload: 5, measurement: '' }, { payload: 6, measurement: 5 }], measurement: 'power', timestamp: 3 }).events,
-        [point({ value: 5 }, 3, undefined, 'power'), point({ value: 6 }, 3, undefined, 'power')]);
+    assert.deepEqual(
+        h.read({
+            payload: [
+                { payload: 5, measurement: '' },
+                { payload: 6, measurement: 5 },
+            ],
+            measurement: 'power',
+            timestamp: 3,
+        }).events,
+        [point({ value: 5 }, 3, undefined, 'power'), point({ value: 6 }, 3, undefined, 'power')],
+    );
 });
 
 test('with an empty node measurement, a message or element that names none is invalid; one that names it is stored', () => {
     const h = harness({ measurement: '' });
-    assert.deepEqual(h.read({ payload: 1, timestamp: 1 }),
-        { events: [{ invalid: 'no measurement: set one on the node or in msg.measurement', index: -1 }], count: 1 });
-    assert.deepEqual(h.read({ payload: 1, timestamp: 1, measurement: '' }).events,
-        [{ invalid: 'no measurement: set one on the node or in msg.measurement', index: -1 }]);
+    assert.deepEqual(h.read({ payload: 1, timestamp: 1 }), {
+        events: [{ invalid: 'no measurement: set one on the node or in msg.measurement', index: -1 }],
+        count: 1,
+    });
+    assert.deepEqual(h.read({ payload: 1, timestamp: 1, measurement: '' }).events, [
+        { invalid: 'no measurement: set one on the node or in msg.measurement', index: -1 },
+    ]);
     assert.deepEqual(h.read({ payload: 1, timestamp: 1, measurement: 'power' }).events, [point({ value: 1 }, 1, undefined, 'power')]);
     assert.deepEqual(h.read({ payload: [{ payload: 1 }, { payload: 2, measurement: 'voltage' }], timestamp: 1 }), {
         events: [
@@ -171,13 +209,16 @@ test('with an empty node measurement, a message or element that names none is in
         ],
         count: 2,
     });
-    assert.deepEqual(h.read({ payload: [{ payload: 1 }], measurement: 'power', timestamp: 1 }).events, [point({ value: 1 }, 1, undefined, 'power')]);
+    assert.deepEqual(h.read({ payload: [{ payload: 1 }], measurement: 'power', timestamp: 1 }).events, [
+        point({ value: 1 }, 1, undefined, 'power'),
+    ]);
 });
 
 test('a missing field is reported before a missing measurement', () => {
     const h = harness({ measurement: '' });
-    assert.deepEqual(h.read({ payload: null, timestamp: 1 }).events,
-        [{ invalid: 'no fields: the message has no value at the fields property', index: -1 }]);
+    assert.deepEqual(h.read({ payload: null, timestamp: 1 }).events, [
+        { invalid: 'no fields: the message has no value at the fields property', index: -1 },
+    ]);
 });
 
 // ── tags ────────────────────────────────────────────────────────────────────────────────────────
@@ -186,35 +227,35 @@ test('a string or number msg.topic becomes the configured topic tag, as text', (
     const h = harness();
     assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, topic: '021861348497' }).tags, { meter: '021861348497' });
     assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, topic: 7 }).tags, { meter: '7' });
-    assert.deepEqual(onlyPoint(harness({ topicTag: 'sensor' }), { payload: 1, timestamp: 0, topic: 'kitchen' }).tags, { sensor: 'kitchen' });
+    assert.deepEqual(onlyPoint(harness({ topicTag: 'sensor' }), { payload: 1, timestamp: 0, topic: 'kitchen' }).tags, {
+        sensor: 'kitchen',
+    });
 });
 
 test('no tags at all (undefined) without a topic, with an empty, non-finite, boolean or object topic, or with no topic tag configured', () => {
     const h = harness();
     for (const topic of [undefined, null, '', NaN, Infinity, true, { id: 1 }]) {
-        assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, topic }).tags, undefined, `topic ${String(topic)}`);
+        assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, topic }).tags, undefined, `topic ${JSON.stringify(topic)}`);
     }
     const untagged = harness({ topicTag: '' });
     assert.equal(onlyPoint(untagged, { payload: 1, timestamp: 0, topic: 'meter-1' }).tags, undefined);
     assert.deepEqual(onlyPoint(untagged, { payload: 1, timestamp: 0, topic: 'meter-1', tags: { site: 'home' } }).tags, { site: 'home' });
 });
 
-test('only a tag object\'s own keys are tags, not inherited ones', () => {
+test("only a tag object's own keys are tags, not inherited ones", () => {
     const h = harness();
     const tags = Object.assign(Object.create({ inherited: 'no' }) as Record<string, unknown>, { site: 'home' });
     assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, tags }).tags, { site: 'home' });
 });
 
-test('tags merge the topic tag, then msg.tags, then the element\'s tags: a later one wins for the same key', () => {
+test("tags merge the topic tag, then msg.tags, then the element's tags: a later one wins for the same key", () => {
     const h = harness();
-    assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, topic: 'm1', tags: { site: 'home', meter: 'override' } }).tags,
-        { meter: 'override', site: 'home' });
+    assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, topic: 'm1', tags: { site: 'home', meter: 'override' } }).tags, {
+        meter: 'override',
+        site: 'home',
+    });
     const { events } = h.read({
-        payload: [
-            { payload: 1, tags: { phase: '1', site: 'garage' } },
-            { payload: 2, tags: { meter: 'element' } },
-            { payload: 3 },
-        ],
+        payload: [{ payload: 1, tags: { phase: '1', site: 'garage' } }, { payload: 2, tags: { meter: 'element' } }, { payload: 3 }],
         topic: 'm1',
         tags: { site: 'home', phase: '0' },
         timestamp: 4,
@@ -228,21 +269,58 @@ test('tags merge the topic tag, then msg.tags, then the element\'s tags: a later
 
 test('tag numbers and booleans become text; objects, arrays, null, undefined and non-finite numbers are left out and do not replace an earlier tag', () => {
     const h = harness();
-    const tags = { phase: 1, ratio: 0.5, negative: -3, on: true, off: false, text: 'x', object: { a: 1 }, list: ['a'], nothing: null, missing: undefined, nan: NaN, inf: Infinity, minf: -Infinity };
-    assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, tags }).tags,
-        { phase: '1', ratio: '0.5', negative: '-3', on: 'true', off: 'false', text: 'x' });
-    const { events } = h.read({ payload: [{ payload: 1, tags: { site: null, phase: NaN, room: { a: 1 } } }], topic: 'm1', tags: { site: 'home', phase: 2 }, timestamp: 0 });
+    const tags = {
+        phase: 1,
+        ratio: 0.5,
+        negative: -3,
+        on: true,
+        off: false,
+        text: 'x',
+        object: { a: 1 },
+        list: ['a'],
+        nothing: null,
+        missing: undefined,
+        nan: NaN,
+        inf: Infinity,
+        minf: -Infinity,
+    };
+    assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, tags }).tags, {
+        phase: '1',
+        ratio: '0.5',
+        negative: '-3',
+        on: 'true',
+        off: 'false',
+        text: 'x',
+    });
+    const { events } = h.read({
+        payload: [{ payload: 1, tags: { site: null, phase: NaN, room: { a: 1 } } }],
+        topic: 'm1',
+        tags: { site: 'home', phase: 2 },
+        timestamp: 0,
+    });
     assert.deepEqual(events, [point({ value: 1 }, 0, { meter: 'm1', site: 'home', phase: '2' })]);
 });
 
 test('msg.tags and element tags that are not objects (text, number, array, null) are ignored', () => {
     const h = harness();
     for (const tags of ['site=home', 3, ['home'], null]) {
-        assert.deepEqual(onlyPoint(h, { payload: 1, timestamp: 0, topic: 'm1', tags }).tags, { meter: 'm1' }, `msg.tags ${JSON.stringify(tags)}`);
+        assert.deepEqual(
+            onlyPoint(h, { payload: 1, timestamp: 0, topic: 'm1', tags }).tags,
+            { meter: 'm1' },
+            `msg.tags ${JSON.stringify(tags)}`,
+        );
         assert.equal(onlyPoint(h, { payload: 1, timestamp: 0, tags }).tags, undefined, `msg.tags ${JSON.stringify(tags)} without a topic`);
     }
-    assert.deepEqual(h.read({ payload: [{ payload: 1, tags: 'x' }, { payload: 2, tags: [1] }], timestamp: 0 }).events,
-        [point({ value: 1 }, 0), point({ value: 2 }, 0)]);
+    assert.deepEqual(
+        h.read({
+            payload: [
+                { payload: 1, tags: 'x' },
+                { payload: 2, tags: [1] },
+            ],
+            timestamp: 0,
+        }).events,
+        [point({ value: 1 }, 0), point({ value: 2 }, 0)],
+    );
 });
 
 test('consecutive messages of one topic and no other tags share one frozen tags object; a new topic gets a new one', () => {
@@ -251,9 +329,13 @@ test('consecutive messages of one topic and no other tags share one frozen tags 
     const second = onlyPoint(h, { payload: 2, timestamp: 1, topic: 'm1' }).tags;
     assert.ok(Object.isFrozen(first));
     assert.equal(second, first);
-    const arrayTags = h.read({ payload: [{ payload: 3 }, { payload: 4 }], topic: 'm1', timestamp: 2 }).events
-        .map((event) => (event as { point: Point }).point.tags);
-    assert.deepEqual(arrayTags.map((tags) => tags === first), [true, true]);
+    const arrayTags = h
+        .read({ payload: [{ payload: 3 }, { payload: 4 }], topic: 'm1', timestamp: 2 })
+        .events.map((event) => (event as { point: Point }).point.tags);
+    assert.deepEqual(
+        arrayTags.map((tags) => tags === first),
+        [true, true],
+    );
 
     const other = onlyPoint(h, { payload: 5, timestamp: 3, topic: 'm2' }).tags;
     assert.notEqual(other, first);
@@ -280,7 +362,7 @@ test('tags with msg.tags are a fresh unfrozen object each time and leave the sha
 
 // ── time ────────────────────────────────────────────────────────────────────────────────────────
 
-test('msg.timestamp as a number (0 and fractions kept), a Date or an ISO-8601 text with offset is the point\'s time, and the clock is not read', () => {
+test("msg.timestamp as a number (0 and fractions kept), a Date or an ISO-8601 text with offset is the point's time, and the clock is not read", () => {
     const h = harness();
     assert.equal(onlyPoint(h, { payload: 1, timestamp: 1_717_236_000_123.456 }).time, 1_717_236_000_123.456);
     assert.equal(onlyPoint(h, { payload: 1, timestamp: 0 }).time, 0);
@@ -291,7 +373,7 @@ test('msg.timestamp as a number (0 and fractions kept), a Date or an ISO-8601 te
     assert.equal(h.clockCalls(), 0);
 });
 
-test('without msg.timestamp (absent or null) the time is the clock\'s, read once per message', () => {
+test("without msg.timestamp (absent or null) the time is the clock's, read once per message", () => {
     const h = harness();
     assert.equal(onlyPoint(h, { payload: 1 }).time, ARRIVAL);
     assert.equal(h.clockCalls(), 1);
@@ -301,11 +383,43 @@ test('without msg.timestamp (absent or null) the time is the clock\'s, read once
 });
 
 test('without an injected clock the arrival time is Date.now()', () => {
-    const points = new MessagePoints({ measurement: 'energy', topicTag: 'meter', readFields: (msg) => msg.payload, readTags: (msg) => msg.tags });
+    const points = new MessagePoints({
+        measurement: 'energy',
+        topicTag: 'meter',
+        readFields: (msg) => msg.payload,
+        readTags: (msg) => msg.tags,
+    });
     const before = Date.now();
     let time = NaN;
-    points.read({ payload: 1 }, (p) => { time = p.time; }, (reason) => assert.fail(reason));
+    const unstored = points.read({ payload: 1 }, (p) => {
+        time = p.time;
+        return undefined;
+    });
+    assert.equal(unstored, undefined);
     assert.ok(time >= before && time <= Date.now(), `time ${time}`);
+});
+
+test('what the store refuses is returned with its index, beside the elements that are no points; a single point at index -1', () => {
+    const points = new MessagePoints({
+        measurement: 'energy',
+        topicTag: 'meter',
+        readFields: (msg) => msg.payload,
+        readTags: (msg) => msg.tags,
+        clock: () => 0,
+    });
+    const refuseOdd = (point: Point) => ((point.fields.value as number) % 2 === 1 ? `odd ${String(point.fields.value)}` : undefined);
+    assert.deepEqual(points.read({ payload: [{ payload: 1 }, 'x', { payload: 2 }, { payload: 3 }] }, refuseOdd), {
+        failures: [
+            { index: 0, reason: 'odd 1' },
+            { index: 1, reason: 'an array element must be an object { fields, tags?, timestamp?, measurement? }' },
+            { index: 3, reason: 'odd 3' },
+        ],
+        points: 4,
+        invalid: 1,
+    });
+    assert.deepEqual(points.read({ payload: 5 }, refuseOdd), { failures: [{ index: -1, reason: 'odd 5' }], points: 1, invalid: 0 });
+    assert.equal(points.read({ payload: 4 }, refuseOdd), undefined);
+    assert.equal(points.read({ payload: [{ payload: 2 }, { payload: 4 }] }, refuseOdd), undefined);
 });
 
 test('an array reads the clock once per message: elements without a time of their own share the arrival time', () => {
@@ -313,14 +427,17 @@ test('an array reads the clock once per message: elements without a time of thei
     const { events } = h.read({ payload: [{ payload: 1 }, { payload: 2 }, { payload: 3, timestamp: null }] });
     assert.deepEqual(events, [point({ value: 1 }, ARRIVAL), point({ value: 2 }, ARRIVAL), point({ value: 3 }, ARRIVAL)]);
     assert.equal(h.clockCalls(), 1);
-    assert.deepEqual(h.read({ payload: [{ payload: 4 }, { payload: 5 }] }).events, [point({ value: 4 }, ARRIVAL + 1), point({ value: 5 }, ARRIVAL + 1)]);
+    assert.deepEqual(h.read({ payload: [{ payload: 4 }, { payload: 5 }] }).events, [
+        point({ value: 4 }, ARRIVAL + 1),
+        point({ value: 5 }, ARRIVAL + 1),
+    ]);
     assert.equal(h.clockCalls(), 2);
     // Every element with a time of its own, or msg.timestamp: the clock is not read.
     h.read({ payload: [{ payload: 6, timestamp: 5 }, { payload: 7 }], timestamp: 6 });
     assert.equal(h.clockCalls(), 2);
 });
 
-test('in an array an element\'s own timestamp wins, an element without one takes msg.timestamp, and one with timestamp null the arrival time', () => {
+test("in an array an element's own timestamp wins, an element without one takes msg.timestamp, and one with timestamp null the arrival time", () => {
     const h = harness();
     const { events } = h.read({
         payload: [
@@ -344,13 +461,25 @@ test('in an array an element\'s own timestamp wins, an element without one takes
 test('a msg.timestamp that is no time (text, NaN, ±Infinity, an object, a boolean, an invalid Date) makes the message invalid at index -1', () => {
     const h = harness();
     const cases: [unknown, string][] = [
-        ['soon', '"soon"'], [{}, '{}'], [true, 'true'], [NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'],
-        [new Date(NaN), 'Invalid Date'], [10n, '10n'],
+        ['soon', '"soon"'],
+        [{}, '{}'],
+        [true, 'true'],
+        [NaN, 'NaN'],
+        [Infinity, 'Infinity'],
+        [-Infinity, '-Infinity'],
+        [new Date(NaN), 'Invalid Date'],
+        [10n, '10n'],
         // Date.parse would read '12' as 1 December 2001: only ISO-8601 text is a time.
-        ['12', '"12"'], ['1717236000000', '"1717236000000"'], ['June 1, 2024', '"June 1, 2024"'],
+        ['12', '"12"'],
+        ['1717236000000', '"1717236000000"'],
+        ['June 1, 2024', '"June 1, 2024"'],
     ];
     for (const [timestamp, shown] of cases) {
-        assert.deepEqual(h.read({ payload: 1, timestamp }), { events: [{ invalid: `msg.timestamp ${shown} is not a time${TIME_FORMS}`, index: -1 }], count: 1 }, shown);
+        assert.deepEqual(
+            h.read({ payload: 1, timestamp }),
+            { events: [{ invalid: `msg.timestamp ${shown} is not a time${TIME_FORMS}`, index: -1 }], count: 1 },
+            shown,
+        );
     }
     assert.equal(h.clockCalls(), 0);
 });
@@ -373,24 +502,57 @@ test('in an array a bad element timestamp is invalid at its index; a bad msg.tim
         events: [{ invalid: `timestamp "soon" is not a time${TIME_FORMS}`, index: 0 }, point({ value: 2 }, 50)],
         count: 2,
     });
-    assert.deepEqual(h.read({ payload: [{ payload: 1 }, { payload: 2, timestamp: 60 }, { payload: 3, timestamp: null }, { payload: 4 }], timestamp: { at: 'noon' } }).events, [
-        { invalid: `timestamp {"at":"noon"} is not a time${TIME_FORMS}`, index: 0 },
-        point({ value: 2 }, 60),
-        point({ value: 3 }, ARRIVAL),
-        { invalid: `timestamp {"at":"noon"} is not a time${TIME_FORMS}`, index: 3 },
-    ]);
-    assert.deepEqual(h.read({ payload: [{ payload: 5, timestamp: 10n }, { payload: 6, timestamp: 70 }] }).events, [
-        { invalid: `timestamp 10n is not a time${TIME_FORMS}`, index: 0 },
-        point({ value: 6 }, 70),
-    ], 'a BigInt is reported, not thrown, and the elements after it are stored');
+    assert.deepEqual(
+        h.read({
+            payload: [{ payload: 1 }, { payload: 2, timestamp: 60 }, { payload: 3, timestamp: null }, { payload: 4 }],
+            timestamp: { at: 'noon' },
+        }).events,
+        [
+            { invalid: `timestamp {"at":"noon"} is not a time${TIME_FORMS}`, index: 0 },
+            point({ value: 2 }, 60),
+            point({ value: 3 }, ARRIVAL),
+            { invalid: `timestamp {"at":"noon"} is not a time${TIME_FORMS}`, index: 3 },
+        ],
+    );
+    assert.deepEqual(
+        h.read({
+            payload: [
+                { payload: 5, timestamp: 10n },
+                { payload: 6, timestamp: 70 },
+            ],
+        }).events,
+        [{ invalid: `timestamp 10n is not a time${TIME_FORMS}`, index: 0 }, point({ value: 6 }, 70)],
+        'a BigInt is reported, not thrown, and the elements after it are stored',
+    );
 });
 
 // ── count ───────────────────────────────────────────────────────────────────────────────────────
 
-test('read returns the number of elements: 1 for a message that is not an array, valid or not, the array\'s length otherwise, 0 and no callback for an empty array', () => {
+test("read returns the number of elements: 1 for a message that is not an array, valid or not, the array's length otherwise, 0 and no callback for an empty array", () => {
     const h = harness();
     assert.equal(h.read({ payload: { a: 1 }, timestamp: 0 }).count, 1);
     assert.equal(h.read({ payload: null }).count, 1);
     assert.equal(h.read({ payload: [{ payload: 1 }, 2, { payload: 3 }], timestamp: 0 }).count, 3);
     assert.deepEqual(h.read({ payload: [] }), { events: [], count: 0 });
+});
+
+test("messagePropertyReader reads what the runtime's getMessageProperty reads; undefined where that throws", () => {
+    const msg = { payload: { PAPP: 1200 }, data: { fields: { v: 1 }, list: [{ x: 'a' }, { x: 'b' }], 'with space': { d: true } }, zero: 0 };
+    const read = (expression: string) => messagePropertyReader(expression, (path) => nodeRedUtil.normalisePropertyExpression(path))(msg);
+    for (const expression of [
+        'payload',
+        'payload.PAPP',
+        'data.fields',
+        'data.list[1].x',
+        'data["with space"].d',
+        'zero',
+        'missing',
+        'zero.deeper',
+    ]) {
+        assert.deepEqual(read(expression), nodeRedUtil.getMessageProperty(msg, expression), expression);
+    }
+    // The runtime throws on a missing parent; the store finds no fields there, a catchable error of the message.
+    assert.throws(() => nodeRedUtil.getMessageProperty(msg, 'missing.deeper') as unknown);
+    assert.equal(read('missing.deeper'), undefined);
+    assert.throws(() => messagePropertyReader('payload[', (path) => nodeRedUtil.normalisePropertyExpression(path)));
 });

@@ -80,12 +80,31 @@ describe('config migrations', () => {
     });
 
     test('only the migrations above the saved version run; the latest version is left as it is', () => {
-        assert.deepEqual(energyKit.migrate({ configVersion: 2, unit: 'kWh', oldName: 'y' }, migrations), { configVersion: 3, unit: 'kWh', newName: 'y' });
+        assert.deepEqual(energyKit.migrate({ configVersion: 2, unit: 'kWh', oldName: 'y' }, migrations), {
+            configVersion: 3,
+            unit: 'kWh',
+            newName: 'y',
+        });
         assert.deepEqual(energyKit.migrate({ configVersion: 3, newName: 'z' }, migrations), { configVersion: 3, newName: 'z' });
     });
 
     test('a config saved by a newer release is not downgraded', () => {
         assert.deepEqual(energyKit.migrate({ configVersion: 9, future: true }, migrations), { configVersion: 9, future: true });
+    });
+
+    test('influx-store 2: a config saved without numbers takes the new default, float; one saved with auto keeps it', () => {
+        assert.deepEqual(migrateConfig('influx-store', { measurement: 'm' }), {
+            measurement: 'm',
+            numbers: 'float',
+            integerFields: '',
+            configVersion: 2,
+        });
+        assert.deepEqual(migrateConfig('influx-store', { numbers: 'auto' }), { numbers: 'auto', integerFields: '', configVersion: 2 });
+        assert.deepEqual(migrateConfig('influx-store', { configVersion: 2, numbers: 'auto', integerFields: 'BASE' }), {
+            configVersion: 2,
+            numbers: 'auto',
+            integerFields: 'BASE',
+        });
     });
 
     test('a node type that never changed shape is stamped version 1', () => {
@@ -102,13 +121,58 @@ describe('RateLimitedErrors', () => {
         for (let at = 0; at < 120_000; at += 5000) fail('device', at);
         fail('other', 1000);
         assert.equal(errors.count, 25);
-        assert.deepEqual(reports, [['device', 0, 0], ['device', 60_000, 11], ['other', 1000, 0]]);
+        assert.deepEqual(reports, [
+            ['device', 0, 0],
+            ['device', 60_000, 11],
+            ['other', 1000, 0],
+        ]);
+    });
+
+    test('the interval is per kind and exact at its bound; a report after a long quiet counts only what came since', () => {
+        const errors = new RateLimitedErrors(60_000);
+        const reported = (kind: string, at: number) => {
+            let unreported: number | undefined;
+            errors.fail(kind, at, (r) => (unreported = r.unreported));
+            return unreported;
+        };
+        assert.equal(reported('m v', 0), 0);
+        assert.equal(reported('m v', 1000), undefined);
+        assert.equal(reported('m v', 59_999), undefined);
+        assert.equal(reported('m w', 30_000), 0, 'another kind has its own interval');
+        assert.equal(reported('m v', 60_000), 2);
+        assert.equal(reported('m v', 60_001), undefined);
+        assert.equal(reported('m v', 200_000), 1);
+        assert.equal(reported('m v', 300_000), 0);
+        assert.equal(errors.count, 8);
+    });
+
+    test('past maxKinds every kind starts afresh: kinds that come from messages cannot grow it forever', () => {
+        const errors = new RateLimitedErrors(60_000, 2);
+        const reported: string[] = [];
+        for (const [kind, at] of [
+            ['a', 0],
+            ['b', 0],
+            ['a', 1],
+            ['c', 2],
+            ['a', 3],
+        ] as const)
+            errors.fail(kind, at, () => reported.push(kind));
+        assert.deepEqual(reported, ['a', 'b', 'c', 'a'], 'a is forgotten with the others once c comes');
     });
 });
 
 describe('withinLimits', () => {
-    test('the editor\'s copy (resources/energy-kit.js) agrees with the runtime\'s on every bound', () => {
-        const limits: NumberLimits[] = [{}, { integer: true }, { min: 1 }, { max: 28 }, { above: 0 }, { below: 1 }, { integer: true, min: 1, max: 28 }, { above: 0, below: 1 }];
+    test("the editor's copy (resources/energy-kit.js) agrees with the runtime's on every bound", () => {
+        const limits: NumberLimits[] = [
+            {},
+            { integer: true },
+            { min: 1 },
+            { max: 28 },
+            { above: 0 },
+            { below: 1 },
+            { integer: true, min: 1, max: 28 },
+            { above: 0, below: 1 },
+        ];
         const values = [-1, 0, 0.5, 1, 1.5, 2, 28, 28.5, 29, NaN, Infinity, -Infinity];
         for (const l of limits) {
             for (const v of values) assert.equal(energyKit.withinLimits(v, l), withinLimits(v, l), `${v} in ${JSON.stringify(l)}`);

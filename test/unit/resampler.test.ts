@@ -35,7 +35,14 @@ function assertSteps(got: [number, number][], want: [number, number][]): void {
 
 test('a step is the time-weighted average of the values holding in it', () => {
     // 10 for 4 s, then 20 for 6 s: (40 + 120) / 10.
-    assertSteps(run(new Resampler({ stepSeconds: 10 }), [[0, 10], [4, 20], [10, 30]]), [[10, 16]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10 }), [
+            [0, 10],
+            [4, 20],
+            [10, 30],
+        ]),
+        [[10, 16]],
+    );
 });
 
 test('a step completes when a sample at or after its end arrives, not before', () => {
@@ -49,7 +56,17 @@ test('a step completes when a sample at or after its end arrives, not before', (
 
 test('steps are aligned on multiples of the step since the epoch; the first one averages only from the first sample', () => {
     // The first sample at 3 s: the step [0, 10) is known from 3 s only, so it is 5, not 3.5.
-    assertSteps(run(new Resampler({ stepSeconds: 10 }), [[3, 5], [12, 7], [20, 0]]), [[10, 5], [20, (5 * 2 + 7 * 8) / 10]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10 }), [
+            [3, 5],
+            [12, 7],
+            [20, 0],
+        ]),
+        [
+            [10, 5],
+            [20, (5 * 2 + 7 * 8) / 10],
+        ],
+    );
     // Before the epoch too: -5 s lies in the step [-10 s, 0).
     const early = new Resampler({ stepSeconds: 10 });
     early.push(1, -5000);
@@ -58,32 +75,103 @@ test('steps are aligned on multiples of the step since the epoch; the first one 
 
 test('a gap: the value holds for the heartbeat (2 × step), the steps after it are unknown, and all come out at once', () => {
     // 10 holds from 0 to 20 s; nothing is known from 20 to 55 s; 50 from 55 s.
-    assertSteps(run(new Resampler({ stepSeconds: 10 }), [[0, 10], [55, 50], [60, 0]]), [[10, 10], [20, 10], [30, NaN], [40, NaN], [50, NaN], [60, 50]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10 }), [
+            [0, 10],
+            [55, 50],
+            [60, 0],
+        ]),
+        [
+            [10, 10],
+            [20, 10],
+            [30, NaN],
+            [40, NaN],
+            [50, NaN],
+            [60, 50],
+        ],
+    );
 });
 
 test('a heartbeat ending inside a step leaves only its unknown part out of the average', () => {
     // Heartbeat 15 s: 10 holds from 0 to 15 s; unknown from 15 to 18 s; 40 from 18 s. Step [10, 20): (10 × 5 + 40 × 2) / 7.
-    assertSteps(run(new Resampler({ stepSeconds: 10, heartbeatSeconds: 15 }), [[0, 10], [18, 40], [20, 0]]), [[10, 10], [20, 130 / 7]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10, heartbeatSeconds: 15 }), [
+            [0, 10],
+            [18, 40],
+            [20, 0],
+        ]),
+        [
+            [10, 10],
+            [20, 130 / 7],
+        ],
+    );
     // With the default heartbeat (20 s), a sample at 25 s: the step [20, 30) is known from 25 s only.
-    assertSteps(run(new Resampler({ stepSeconds: 10 }), [[0, 10], [25, 40], [30, 0]]), [[10, 10], [20, 10], [30, 40]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10 }), [
+            [0, 10],
+            [25, 40],
+            [30, 0],
+        ]),
+        [
+            [10, 10],
+            [20, 10],
+            [30, 40],
+        ],
+    );
 });
 
 test('an unknown sample (NaN, or any non-finite number) makes the signal unknown until the next sample', () => {
     // 10 from 0 to 5 s, unknown from 5 to 8 s, 30 from 8 to 10 s: (50 + 60) / 7.
-    assertSteps(run(new Resampler({ stepSeconds: 10 }), [[0, 10], [5, NaN], [8, 30], [10, 0]]), [[10, 110 / 7]]);
-    assertSteps(run(new Resampler({ stepSeconds: 10 }), [[0, 10], [5, Infinity], [10, 0]]), [[10, 10]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10 }), [
+            [0, 10],
+            [5, NaN],
+            [8, 30],
+            [10, 0],
+        ]),
+        [[10, 110 / 7]],
+    );
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10 }), [
+            [0, 10],
+            [5, Infinity],
+            [10, 0],
+        ]),
+        [[10, 10]],
+    );
 });
 
 test('a step with no known value at all is NaN; the series goes on after it', () => {
-    assertSteps(run(new Resampler({ stepSeconds: 10 }), [[0, NaN], [10, NaN], [20, 1], [30, 2]]), [[10, NaN], [20, NaN], [30, 1]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 10 }), [
+            [0, NaN],
+            [10, NaN],
+            [20, 1],
+            [30, 2],
+        ]),
+        [
+            [10, NaN],
+            [20, NaN],
+            [30, 1],
+        ],
+    );
 });
 
 test('a long gap gives one step per missed step, so that Holt-Winters counts its unknown samples', () => {
-    const steps = run(new Resampler({ stepSeconds: 10 }), [[0, 7], [1000, 8]]);
+    const steps = run(new Resampler({ stepSeconds: 10 }), [
+        [0, 7],
+        [1000, 8],
+    ]);
     assert.equal(steps.length, 100);
-    assert.deepEqual(steps.slice(0, 3).map(([, v]) => v), [7, 7, NaN]);
+    assert.deepEqual(
+        steps.slice(0, 3).map(([, v]) => v),
+        [7, 7, NaN],
+    );
     assert.ok(steps.slice(2).every(([, v]) => Number.isNaN(v)));
-    assert.deepEqual(steps.map(([t]) => t), Array.from({ length: 100 }, (_, i) => 10 * (i + 1)));
+    assert.deepEqual(
+        steps.map(([t]) => t),
+        Array.from({ length: 100 }, (_, i) => 10 * (i + 1)),
+    );
 });
 
 test('duplicate and out-of-order samples are ignored and reported, and change nothing', () => {
@@ -96,7 +184,18 @@ test('duplicate and out-of-order samples are ignored and reported, and change no
 });
 
 test('sub-second steps work to the millisecond', () => {
-    assertSteps(run(new Resampler({ stepSeconds: 0.5 }), [[0, 1], [0.25, 3], [0.5, 0], [1, 0]]), [[0.5, 2], [1, 0]]);
+    assertSteps(
+        run(new Resampler({ stepSeconds: 0.5 }), [
+            [0, 1],
+            [0.25, 3],
+            [0.5, 0],
+            [1, 0],
+        ]),
+        [
+            [0.5, 2],
+            [1, 0],
+        ],
+    );
 });
 
 test('bad options are refused', () => {
@@ -109,7 +208,15 @@ test('bad options are refused', () => {
 });
 
 test('the state survives JSON in the middle of a step, unknown value included, and goes on exactly as without it', () => {
-    const samples: [number, number][] = [[1, 10], [4, 20], [7, NaN], [12, 30], [16, 5], [41, 6], [50, 0]];
+    const samples: [number, number][] = [
+        [1, 10],
+        [4, 20],
+        [7, NaN],
+        [12, 30],
+        [16, 5],
+        [41, 6],
+        [50, 0],
+    ];
     for (let cut = 0; cut <= samples.length; cut++) {
         const straight = run(new Resampler({ stepSeconds: 10 }), samples);
         const first = new Resampler({ stepSeconds: 10 });

@@ -5,25 +5,42 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { continuousQueries, durationHours, quoteIdentifier, retentionPolicies, rollupStatements, setupStatements, type ExistingLayout } from '../../lib/store/retention';
+import {
+    continuousQueries,
+    durationHours,
+    quoteIdentifier,
+    retentionPolicies,
+    rollupStatements,
+    setupStatements,
+    type ExistingLayout,
+} from '../../lib/store/retention';
 
 const settings = { database: 'energy', rawDays: 30, rollup1mDays: 400, rollup1hDays: 0 };
 
 test('the continuous queries, in the form SHOW CONTINUOUS QUERIES prints (captured from influxd 1.6.7)', () => {
-    assert.deepEqual(continuousQueries('energy').map((cq) => [cq.name, cq.create]), [
-        ['rollup_1m', 'CREATE CONTINUOUS QUERY rollup_1m ON energy RESAMPLE EVERY 1m FOR 2m BEGIN SELECT mean(*), min(*), max(*), first(*), last(*) '
-            + 'INTO energy.rollup_1m.:MEASUREMENT FROM energy.raw./.*/ GROUP BY time(1m), * END'],
-        ['rollup_1h', 'CREATE CONTINUOUS QUERY rollup_1h ON energy RESAMPLE EVERY 1h FOR 2h BEGIN SELECT mean(/^mean_/), min(/^min_/), max(/^max_/), first(/^first_/), last(/^last_/) '
-            + 'INTO energy.rollup_1h.:MEASUREMENT FROM energy.rollup_1m./.*/ GROUP BY time(1h), * END'],
-    ]);
+    assert.deepEqual(
+        continuousQueries('energy').map((cq) => [cq.name, cq.create]),
+        [
+            [
+                'rollup_1m',
+                'CREATE CONTINUOUS QUERY rollup_1m ON energy RESAMPLE EVERY 1m FOR 2m BEGIN SELECT mean(*), min(*), max(*), first(*), last(*) ' +
+                    'INTO energy.rollup_1m.:MEASUREMENT FROM energy.raw./.*/ GROUP BY time(1m), * END',
+            ],
+            [
+                'rollup_1h',
+                'CREATE CONTINUOUS QUERY rollup_1h ON energy RESAMPLE EVERY 1h FOR 2h BEGIN SELECT mean(/^mean_/), min(/^min_/), max(/^max_/), first(/^first_/), last(/^last_/) ' +
+                    'INTO energy.rollup_1h.:MEASUREMENT FROM energy.rollup_1m./.*/ GROUP BY time(1h), * END',
+            ],
+        ],
+    );
 });
 
-test('the rollup statements are the queries\' SELECT … INTO over a time range, 1-minute first', () => {
+test("the rollup statements are the queries' SELECT … INTO over a time range, 1-minute first", () => {
     assert.deepEqual(rollupStatements('energy', 1_700_000_000_000, 1_700_003_600_000), [
-        'SELECT mean(*), min(*), max(*), first(*), last(*) INTO energy.rollup_1m.:MEASUREMENT FROM energy.raw./.*/ '
-            + 'WHERE time >= 1700000000000ms AND time < 1700003600000ms GROUP BY time(1m), *',
-        'SELECT mean(/^mean_/), min(/^min_/), max(/^max_/), first(/^first_/), last(/^last_/) INTO energy.rollup_1h.:MEASUREMENT FROM energy.rollup_1m./.*/ '
-            + 'WHERE time >= 1700000000000ms AND time < 1700003600000ms GROUP BY time(1h), *',
+        'SELECT mean(*), min(*), max(*), first(*), last(*) INTO energy.rollup_1m.:MEASUREMENT FROM energy.raw./.*/ ' +
+            'WHERE time >= 1700000000000ms AND time < 1700003600000ms GROUP BY time(1m), *',
+        'SELECT mean(/^mean_/), min(/^min_/), max(/^max_/), first(/^first_/), last(/^last_/) INTO energy.rollup_1h.:MEASUREMENT FROM energy.rollup_1m./.*/ ' +
+            'WHERE time >= 1700000000000ms AND time < 1700003600000ms GROUP BY time(1h), *',
     ]);
 });
 
@@ -33,7 +50,10 @@ test('identifiers are quoted only when InfluxQL needs it, as influxd prints them
     assert.equal(quoteIdentifier('2energy'), '"2energy"');
     assert.equal(quoteIdentifier('select'), '"select"');
     assert.equal(quoteIdentifier('say "hi"'), '"say \\"hi\\""');
-    assert.match(continuousQueries('home-energy')[0].create, /^CREATE CONTINUOUS QUERY rollup_1m ON "home-energy" .* INTO "home-energy".rollup_1m.:MEASUREMENT FROM "home-energy".raw/);
+    assert.match(
+        continuousQueries('home-energy')[0].create,
+        /^CREATE CONTINUOUS QUERY rollup_1m ON "home-energy" .* INTO "home-energy".rollup_1m.:MEASUREMENT FROM "home-energy".raw/,
+    );
 });
 
 test('a new database: everything is created, raw as the default policy, 0 days as forever', () => {
@@ -45,7 +65,14 @@ test('a new database: everything is created, raw as the default policy, 0 days a
         'CREATE RETENTION POLICY rollup_1h ON energy DURATION INF REPLICATION 1',
         ...continuousQueries('energy').map((cq) => cq.create),
     ]);
-    assert.deepEqual(retentionPolicies(settings).map((p) => [p.name, p.days, p.isDefault]), [['raw', 30, true], ['rollup_1m', 400, false], ['rollup_1h', 0, false]]);
+    assert.deepEqual(
+        retentionPolicies(settings).map((p) => [p.name, p.days, p.isDefault]),
+        [
+            ['raw', 30, true],
+            ['rollup_1m', 400, false],
+            ['rollup_1h', 0, false],
+        ],
+    );
 });
 
 test('a database already in shape: nothing to do', () => {
@@ -70,7 +97,12 @@ test('an existing database with other durations, another default and an old quer
             { name: 'raw', duration: '168h0m0s', default: false },
             { name: 'rollup_1h', duration: '8760h0m0s', default: false },
         ],
-        continuousQueries: [{ name: 'rollup_1m', query: 'CREATE CONTINUOUS QUERY rollup_1m ON energy BEGIN SELECT mean(*) INTO energy.rollup_1m.:MEASUREMENT FROM energy.raw./.*/ GROUP BY time(1m), * END' }],
+        continuousQueries: [
+            {
+                name: 'rollup_1m',
+                query: 'CREATE CONTINUOUS QUERY rollup_1m ON energy BEGIN SELECT mean(*) INTO energy.rollup_1m.:MEASUREMENT FROM energy.raw./.*/ GROUP BY time(1m), * END',
+            },
+        ],
     };
     const [cq1m, cq1h] = continuousQueries('energy');
     assert.deepEqual(setupStatements(settings, drifted), [

@@ -5,7 +5,13 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { HoltWinters, type HoltWintersPoint } from '../../lib/forecast/holt-winters';
-import { ParametersChangedError, SeriesBank, validateSeriesBankSettings, type FailureEvent, type SeriesBankSettings } from '../../lib/forecast/series-bank';
+import {
+    ParametersChangedError,
+    SeriesBank,
+    validateSeriesBankSettings,
+    type FailureEvent,
+    type SeriesBankSettings,
+} from '../../lib/forecast/series-bank';
 
 const SEASON = 12;
 const T0 = 1_700_000_000_000;
@@ -33,7 +39,7 @@ function corePoints(values: number[]): HoltWintersPoint[] {
     return values.map((v) => model.update(v));
 }
 
-test('message timing: one step per sample, whose point is the core\'s for the same samples', () => {
+test("message timing: one step per sample, whose point is the core's for the same samples", () => {
     const bank = new SeriesBank(messageTiming);
     const values = signal(4 * SEASON);
     values[30] = NaN;
@@ -59,7 +65,7 @@ test('one series per topic, the empty topic included, each as if alone', () => {
     assert.deepEqual(bank.summary(), { series: 2, warmingUp: 0, failing: 0 }, 'both have a band after three seasons');
 });
 
-test('a sustained excursion gives exactly one failure start and one end, on the edges of the core\'s failure flag', () => {
+test("a sustained excursion gives exactly one failure start and one end, on the edges of the core's failure flag", () => {
     const bank = new SeriesBank(messageTiming);
     const values = withExcursion();
     const flags = corePoints(values).map((p) => p.failure);
@@ -68,7 +74,10 @@ test('a sustained excursion gives exactly one failure start and one end, on the 
         const step = bank.push('house', v, T0 + i * 1000).steps[0];
         if (step.failure !== undefined) events.push({ index: i, event: step.failure });
     });
-    assert.deepEqual(events.map((e) => e.event.state), ['start', 'end']);
+    assert.deepEqual(
+        events.map((e) => e.event.state),
+        ['start', 'end'],
+    );
     const [start, end] = events;
     assert.equal(flags.indexOf(true), start.index);
     assert.equal(flags.indexOf(false, start.index), end.index);
@@ -85,7 +94,10 @@ test('a sustained excursion gives exactly one failure start and one end, on the 
 test('reset forgets a series (warm-up again) and leaves the others alone', () => {
     const bank = new SeriesBank(messageTiming);
     const values = signal(3 * SEASON);
-    values.forEach((v, i) => { bank.push('a', v, i); bank.push('b', v, i); });
+    values.forEach((v, i) => {
+        bank.push('a', v, i);
+        bank.push('b', v, i);
+    });
     assert.ok(Number.isFinite(bank.push('a', 100, 1e6).steps[0].point.prediction));
     assert.equal(bank.reset('a'), true);
     assert.equal(bank.reset('a'), false);
@@ -94,7 +106,7 @@ test('reset forgets a series (warm-up again) and leaves the others alone', () =>
     assert.ok(Number.isFinite(bank.push('b', 100, 1e6).steps[0].point.prediction));
 });
 
-test('horizon in message timing: the core\'s forecast, dated by the median spacing of the recent samples', () => {
+test("horizon in message timing: the core's forecast, dated by the median spacing of the recent samples", () => {
     const bank = new SeriesBank({ ...messageTiming, horizon: 3 });
     const reference = new HoltWinters({ seasonLength: SEASON });
     const values = signal(3 * SEASON);
@@ -105,9 +117,16 @@ test('horizon in message timing: the core\'s forecast, dated by the median spaci
         last = bank.push('house', values[i], times[i]).steps[0];
         reference.update(values[i]);
     }
-    const horizon = last!.horizon!;
-    assert.deepEqual(horizon.map((h) => h.time), [1, 2, 3].map((k) => times[times.length - 1] + k * 60_000));
-    assert.deepEqual(horizon.map(({ prediction, upper, lower }) => ({ prediction, upper, lower })), reference.forecast(3));
+    assert.ok(last?.horizon !== undefined, 'a horizon was forecast');
+    const horizon = last.horizon;
+    assert.deepEqual(
+        horizon.map((h) => h.time),
+        [1, 2, 3].map((k) => times[times.length - 1] + k * 60_000),
+    );
+    assert.deepEqual(
+        horizon.map(({ prediction, upper, lower }) => ({ prediction, upper, lower })),
+        reference.forecast(3),
+    );
     const next = bank.push('house', 101, times[times.length - 1] + 60_000).steps[0].point;
     assert.deepEqual({ prediction: next.prediction, upper: next.upper, lower: next.lower }, reference.forecast(1)[0]);
     // With a single timestamp the spacing is unknown.
@@ -127,20 +146,29 @@ test('resample timing: the core fed the step averages, unknown steps included; h
         for (const step of result.steps) {
             stepTimes.push((step.time - T0) / 1000);
             assert.deepEqual(step.point, model.update(step.value));
-            assert.deepEqual(step.horizon!.map((h) => h.time), [step.time + 10_000, step.time + 20_000]);
+            assert.deepEqual(
+                step.horizon!.map((h) => h.time),
+                [step.time + 10_000, step.time + 20_000],
+            );
         }
     }
-    assert.deepEqual(stepTimes, Array.from({ length: 39 }, (_, i) => 10 * (i + 1)));
+    assert.deepEqual(
+        stepTimes,
+        Array.from({ length: 39 }, (_, i) => 10 * (i + 1)),
+    );
     assert.deepEqual(bank.push('meter', 1, T0).ignored, 'out-of-order');
     assert.deepEqual(bank.push('meter', 1, T0 + 395_000).ignored, 'duplicate');
 });
 
-test('resample timing: a step\'s value is the time-weighted average of its samples', () => {
+test("resample timing: a step's value is the time-weighted average of its samples", () => {
     const bank = new SeriesBank({ holtWinters: { seasonLength: 4 }, timing: { kind: 'resample', stepSeconds: 10 }, horizon: 0 });
     bank.push('', 10, T0);
     bank.push('', 20, T0 + 4000);
     const steps = bank.push('', 0, T0 + 10_000).steps;
-    assert.deepEqual(steps.map((s) => [s.time, s.value]), [[T0 + 10_000, 16]]);
+    assert.deepEqual(
+        steps.map((s) => [s.time, s.value]),
+        [[T0 + 10_000, 16]],
+    );
 });
 
 test('the summary counts series, the ones without a band yet, and the failing ones', () => {
@@ -183,33 +211,87 @@ test('a state saved with other parameters is refused with their names; another h
     bank.push('a', 1, 0);
     const state = JSON.parse(JSON.stringify(bank)) as unknown;
     assert.equal(SeriesBank.fromJSON(state, { ...messageTiming, horizon: 5 }).summary().series, 1);
-    assert.throws(() => SeriesBank.fromJSON(state, { ...messageTiming, holtWinters: { seasonLength: SEASON, alpha: 0.2 } }),
-        (err: unknown) => err instanceof ParametersChangedError && err.changed.join() === 'alpha');
-    assert.throws(() => SeriesBank.fromJSON(state, { ...messageTiming, holtWinters: { seasonLength: 24, compat: 'rrdtool' } }),
-        (err: unknown) => err instanceof ParametersChangedError && err.changed.join() === 'seasonLength,compat');
-    assert.throws(() => SeriesBank.fromJSON(state, { ...messageTiming, timing: { kind: 'resample', stepSeconds: 60 } }),
-        (err: unknown) => err instanceof ParametersChangedError && err.changed.join() === 'timing,stepSeconds');
+    assert.throws(
+        () => SeriesBank.fromJSON(state, { ...messageTiming, holtWinters: { seasonLength: SEASON, alpha: 0.2 } }),
+        (err: unknown) => err instanceof ParametersChangedError && err.changed.join() === 'alpha',
+    );
+    assert.throws(
+        () => SeriesBank.fromJSON(state, { ...messageTiming, holtWinters: { seasonLength: 24, compat: 'rrdtool' } }),
+        (err: unknown) => err instanceof ParametersChangedError && err.changed.join() === 'seasonLength,compat',
+    );
+    assert.throws(
+        () => SeriesBank.fromJSON(state, { ...messageTiming, timing: { kind: 'resample', stepSeconds: 60 } }),
+        (err: unknown) => err instanceof ParametersChangedError && err.changed.join() === 'timing,stepSeconds',
+    );
 });
 
 test('a malformed state is refused with a RangeError', () => {
     const bank = new SeriesBank(messageTiming);
     bank.push('a', 1, 0);
     const state = JSON.parse(JSON.stringify(bank)) as { series: Record<string, unknown>[] };
-    const broken = (change: (s: typeof state) => unknown) => () => SeriesBank.fromJSON(change(JSON.parse(JSON.stringify(state)) as typeof state), messageTiming);
-    assert.throws(broken(() => null), RangeError);
-    assert.throws(broken((s) => ({ ...s, format: 'energy-holt-winters/0' })), RangeError);
-    assert.throws(broken((s) => ({ ...s, series: {} })), RangeError);
-    assert.throws(broken((s) => ({ ...s, series: [...s.series, ...s.series] })), /twice/);
-    assert.throws(broken((s) => ({ ...s, series: [{ ...s.series[0], topic: 3 }] })), RangeError);
-    assert.throws(broken((s) => ({ ...s, series: [{ ...s.series[0], failing: 'no' }] })), RangeError);
-    assert.throws(broken((s) => ({ ...s, series: [{ ...s.series[0], recentTimes: [null] }] })), RangeError);
-    assert.throws(broken((s) => ({ ...s, series: [{ ...s.series[0], model: { ...(s.series[0].model as object), nextSlot: 99 } }] })), RangeError);
+    const broken = (change: (s: typeof state) => unknown) => () =>
+        SeriesBank.fromJSON(change(JSON.parse(JSON.stringify(state)) as typeof state), messageTiming);
+    assert.throws(
+        broken(() => null),
+        RangeError,
+    );
+    assert.throws(
+        broken((s) => ({ ...s, format: 'energy-holt-winters/0' })),
+        RangeError,
+    );
+    assert.throws(
+        broken((s) => ({ ...s, series: {} })),
+        RangeError,
+    );
+    assert.throws(
+        broken((s) => ({ ...s, series: [...s.series, ...s.series] })),
+        /twice/,
+    );
+    assert.throws(
+        broken((s) => ({ ...s, series: [{ ...s.series[0], topic: 3 }] })),
+        RangeError,
+    );
+    assert.throws(
+        broken((s) => ({ ...s, series: [{ ...s.series[0], failing: 'no' }] })),
+        RangeError,
+    );
+    assert.throws(
+        broken((s) => ({ ...s, series: [{ ...s.series[0], recentTimes: [null] }] })),
+        RangeError,
+    );
+    assert.throws(
+        broken((s) => ({ ...s, series: [{ ...s.series[0], model: { ...(s.series[0].model as object), nextSlot: 99 } }] })),
+        RangeError,
+    );
 });
 
 test('bad settings are refused, every problem named', () => {
-    assert.throws(() => validateSeriesBankSettings({ holtWinters: { seasonLength: 1, alpha: 1, threshold: 9, window: 5 }, timing: { kind: 'message' }, horizon: -1 }),
-        (err: unknown) => err instanceof RangeError && ['alpha', 'seasonLength', 'threshold (9) must not exceed window (5)', 'horizon'].every((p) => err.message.includes(p)));
-    assert.throws(() => validateSeriesBankSettings({ holtWinters: { seasonLength: 4 }, timing: { kind: 'resample', stepSeconds: 0 }, horizon: 0 }), /resample step/);
-    assert.throws(() => validateSeriesBankSettings({ holtWinters: { seasonLength: 4 }, timing: { kind: 'hourly' } as never, horizon: 0 }), /timing/);
-    assert.throws(() => validateSeriesBankSettings({ holtWinters: { seasonLength: 4, window: 29, threshold: 7 }, timing: { kind: 'message' }, horizon: 1.5 }), /window.*horizon/);
+    assert.throws(
+        () =>
+            validateSeriesBankSettings({
+                holtWinters: { seasonLength: 1, alpha: 1, threshold: 9, window: 5 },
+                timing: { kind: 'message' },
+                horizon: -1,
+            }),
+        (err: unknown) =>
+            err instanceof RangeError &&
+            ['alpha', 'seasonLength', 'threshold (9) must not exceed window (5)', 'horizon'].every((p) => err.message.includes(p)),
+    );
+    assert.throws(
+        () => validateSeriesBankSettings({ holtWinters: { seasonLength: 4 }, timing: { kind: 'resample', stepSeconds: 0 }, horizon: 0 }),
+        /resample step/,
+    );
+    assert.throws(
+        () => validateSeriesBankSettings({ holtWinters: { seasonLength: 4 }, timing: { kind: 'hourly' } as never, horizon: 0 }),
+        /timing/,
+    );
+    assert.throws(
+        () =>
+            validateSeriesBankSettings({
+                holtWinters: { seasonLength: 4, window: 29, threshold: 7 },
+                timing: { kind: 'message' },
+                horizon: 1.5,
+            }),
+        /window.*horizon/,
+    );
 });

@@ -24,11 +24,17 @@ async function reopen(spool: Spool, options?: ConstructorParameters<typeof Spool
 }
 
 function batch(n: number, points = 3): SpoolBatch {
-    return { bytes: Buffer.from(Array.from({ length: points }, (_, i) => `m,batch=${n} seq=${n * 100 + i}i ${n * 100 + i}`).join('\n')), points };
+    return {
+        bytes: Buffer.from(Array.from({ length: points }, (_, i) => `m,batch=${n} seq=${n * 100 + i}i ${n * 100 + i}`).join('\n')),
+        points,
+    };
 }
 
 function segmentFiles(): string[] {
-    return fs.readdirSync(dir).filter((name) => name.endsWith('.seg')).sort();
+    return fs
+        .readdirSync(dir)
+        .filter((name) => name.endsWith('.seg'))
+        .sort();
 }
 
 /** Reads everything left, acknowledging as it goes. */
@@ -60,7 +66,10 @@ test('peek gives the oldest batch until it is acked; batches come back in append
     assert.deepEqual(spool.peek(), batch(1), 'peek does not consume');
     spool.ack();
     assert.deepEqual(spool.peek(), batch(2));
-    assert.deepEqual(drain(spool), [2, 3, 4, 5].map((n) => batch(n)));
+    assert.deepEqual(
+        drain(spool),
+        [2, 3, 4, 5].map((n) => batch(n)),
+    );
     assert.equal(spool.batches, 0);
     assert.equal(spool.points, 0);
     assert.equal(spool.size, 0);
@@ -88,7 +97,10 @@ test('a new Spool on the same directory continues where the last one stopped', a
     spool.ack();
     spool.append(batch(5));
     spool = await reopen(spool);
-    assert.deepEqual(drain(spool), [3, 4, 5].map((n) => batch(n)));
+    assert.deepEqual(
+        drain(spool),
+        [3, 4, 5].map((n) => batch(n)),
+    );
     spool = await reopen(spool);
     assert.equal(spool.batches, 0, 'acks are remembered too');
 });
@@ -112,7 +124,10 @@ test('a torn last record (crash mid-append) is cut off at open; the records befo
     assert.equal(spool.truncatedBytes, complete - 7 - (complete - (12 + batch(3).bytes.length)));
     assert.equal(fs.statSync(file).size, complete - 12 - batch(3).bytes.length, 'the file was truncated to its last whole record');
     spool.append(batch(4));
-    assert.deepEqual(drain(spool), [1, 2, 4].map((n) => batch(n)));
+    assert.deepEqual(
+        drain(spool),
+        [1, 2, 4].map((n) => batch(n)),
+    );
 });
 
 test('a torn header, zero-filled blocks and a checksum mismatch at the end are cut off too', async () => {
@@ -149,12 +164,19 @@ test('the size bound: an append past maxBytes throws SpoolFullError and changes 
     const spool = spoolAt({ maxBytes: recordBytes * 3 + 5 });
     for (let n = 1; n <= 3; n++) spool.append(batch(n));
     assert.equal(spool.fits(batch(4).bytes.length), false);
-    assert.throws(() => spool.append(batch(4)), (err: unknown) => err instanceof SpoolFullError && err.maxBytes === recordBytes * 3 + 5 && /spool full/.test(err.message));
+    assert.throws(
+        () => spool.append(batch(4)),
+        (err: unknown) => err instanceof SpoolFullError && err.maxBytes === recordBytes * 3 + 5 && /spool full/.test(err.message),
+    );
     assert.equal(spool.batches, 3);
     assert.equal(spool.size, recordBytes * 3);
     spool.ack();
     spool.append(batch(4));
-    assert.deepEqual(drain(spool), [2, 3, 4].map((n) => batch(n)), 'nothing dropped, nothing overwritten');
+    assert.deepEqual(
+        drain(spool),
+        [2, 3, 4].map((n) => batch(n)),
+        'nothing dropped, nothing overwritten',
+    );
 });
 
 test('segments rotate at segmentBytes and are deleted once read; an empty spool leaves no segment', async () => {
@@ -173,7 +195,10 @@ test('segments rotate at segmentBytes and are deleted once read; an empty spool 
     assert.deepEqual(left, files.slice(files.length - left.length), 'the oldest went first');
 
     spool = await reopen(spool, { segmentBytes: 1024 });
-    assert.deepEqual(drain(spool).map((b) => b.bytes.toString()), Array.from({ length: 20 }, (_, i) => batch(i + 21).bytes.toString()));
+    assert.deepEqual(
+        drain(spool).map((b) => b.bytes.toString()),
+        Array.from({ length: 20 }, (_, i) => batch(i + 21).bytes.toString()),
+    );
     assert.deepEqual(segmentFiles(), []);
     spool.append(batch(41));
     assert.equal(segmentFiles().length, 1, 'a new segment once needed');
@@ -200,9 +225,15 @@ test('a record the disk altered later is reported once (SpoolCorruptError) and s
 
     spool = spoolAt({ segmentBytes: 256 });
     assert.equal(spool.batches, 6);
-    assert.throws(() => spool.peek(), (err: unknown) => err instanceof SpoolCorruptError && err.points === 3 && /corrupt/.test(err.message));
+    assert.throws(
+        () => spool.peek(),
+        (err: unknown) => err instanceof SpoolCorruptError && err.points === 3 && /corrupt/.test(err.message),
+    );
     spool.ack();
-    assert.deepEqual(drain(spool), [2, 3, 4, 5, 6].map((n) => batch(n)));
+    assert.deepEqual(
+        drain(spool),
+        [2, 3, 4, 5, 6].map((n) => batch(n)),
+    );
 });
 
 test('flush waits for the data to be synced; a closed spool refuses work', async () => {

@@ -12,7 +12,11 @@ import type { Point } from '../../lib/store/line-protocol';
 import { chartOf, planHistory, type ChartPayload, type HistoryPlan, type HistoryRange } from '../../lib/store/history-query';
 import { TEMPO_PERIODS } from '../../lib/tariff/clock';
 import {
-    HOME_LINKY_OPTIONS, HOME_LINKY_SERIES, homeLinkyOption, homeLinkySchedules, type HomeLinkyOption,
+    HOME_LINKY_OPTIONS,
+    HOME_LINKY_SERIES,
+    homeLinkyOption,
+    homeLinkySchedules,
+    type HomeLinkyOption,
 } from '../../lib/tariff/home-linky';
 import { consumptionOf, priceConsumption, type Pricing } from '../../lib/tariff/pricing';
 import { validateSchedule } from '../../lib/tariff/tariff';
@@ -29,14 +33,29 @@ const NOW = Date.parse('2026-01-15T11:55:00Z');
 
 /** The flow's first-start prices ("Kept tariffs", home-linky-fn-tariffs). */
 const EXAMPLE_TARIFFS = {
-    subscription: 15.5, base: 0.2016, hphcHC: 0.1696, hphcHP: 0.2146,
-    tempoBlueHC: 0.1288, tempoBlueHP: 0.1552, tempoWhiteHC: 0.1447, tempoWhiteHP: 0.1792, tempoRedHC: 0.1518, tempoRedHP: 0.6586,
+    subscription: 15.5,
+    base: 0.2016,
+    hphcHC: 0.1696,
+    hphcHP: 0.2146,
+    tempoBlueHC: 0.1288,
+    tempoBlueHP: 0.1552,
+    tempoWhiteHC: 0.1447,
+    tempoWhiteHP: 0.1792,
+    tempoRedHC: 0.1518,
+    tempoRedHP: 0.6586,
 };
 /** Prices as a dashboard form may hand them over: strings, one left empty. */
 const FORM_TARIFFS = {
-    subscription: '12.44', base: '0.2516', hphcHC: '', hphcHP: '0.27',
-    tempoBlueHC: '0.1325', tempoBlueHP: '0.1612', tempoWhiteHC: '0.1499', tempoWhiteHP: '0.1871',
-    tempoRedHC: '0.1575', tempoRedHP: '0.7062',
+    subscription: '12.44',
+    base: '0.2516',
+    hphcHC: '',
+    hphcHP: '0.27',
+    tempoBlueHC: '0.1325',
+    tempoBlueHP: '0.1612',
+    tempoWhiteHC: '0.1499',
+    tempoWhiteHP: '0.1871',
+    tempoRedHC: '0.1575',
+    tempoRedHP: '0.7062',
 };
 
 interface FlowSource {
@@ -60,7 +79,11 @@ function flowCostOfThePeriod(option: string, prices: Record<string, unknown>, so
         const keys = ['tempoBlueHC', 'tempoBlueHP', 'tempoWhiteHC', 'tempoWhiteHP', 'tempoRedHC', 'tempoRedHP'];
         kwh = 0;
         energy = 0;
-        keys.forEach((key, i) => { const k = total(i); kwh += k; energy += k * price(key); });
+        keys.forEach((key, i) => {
+            const k = total(i);
+            kwh += k;
+            energy += k * price(key);
+        });
     } else {
         const hc = total(0);
         const hp = total(1);
@@ -69,7 +92,7 @@ function flowCostOfThePeriod(option: string, prices: Record<string, unknown>, so
     }
     // A month of subscription is 1/12 of a year: 365.25 / 12 days.
     const days = (history.end - history.start) / 86400000;
-    const subscription = price('subscription') * days / (365.25 / 12);
+    const subscription = (price('subscription') * days) / (365.25 / 12);
     return { kwh, energy, subscription };
 }
 
@@ -87,8 +110,15 @@ const byMinute = simulatedHistory(NOW - 25 * HOUR_MS, NOW, MINUTE_MS);
 function flowChart(range: HistoryRange, meter: 'home' | 'tempo'): { plan: HistoryPlan; source: FlowSource } {
     const fields = FLOW_FIELDS[meter];
     const plan = planHistory({
-        range, end: NOW, timeZone: 'Europe/Paris', measurement: 'teleinfo', meterTag: 'meter', meter: '',
-        fields: fields.map((name) => ({ name, kind: 'energy' as const })), available: { raw: { days: 0 } }, energyScale: 0.001,
+        range,
+        end: NOW,
+        timeZone: 'Europe/Paris',
+        measurement: 'teleinfo',
+        meterTag: 'meter',
+        meter: '',
+        fields: fields.map((name) => ({ name, kind: 'energy' as const })),
+        available: { raw: { days: 0 } },
+        energyScale: 0.001,
     });
     const points: Point[] = (range === 'day' ? byMinute : hourly)[meter === 'home' ? 0 : 1];
     // GROUP BY time() tz() with last(): the last point of each bucket, buckets with points only.
@@ -101,8 +131,17 @@ function flowChart(range: HistoryRange, meter: 'home' | 'tempo'): { plan: Histor
 
 /** What the flow, moved onto the model, would price: each chart interval, the current one ending now. */
 function modelPricing(option: HomeLinkyOption, stored: unknown, plan: HistoryPlan, payload: ChartPayload): Pricing {
-    const intervals = plan.bounds.slice(0, -1).map((start, i) => intervalIn(paris, start, Math.min(plan.bounds[i + 1], NOW),
-        consumptionOf(HOME_LINKY_SERIES[option], payload[0].data.map((series) => series[i].y))));
+    const intervals = plan.bounds.slice(0, -1).map((start, i) =>
+        intervalIn(
+            paris,
+            start,
+            Math.min(plan.bounds[i + 1], NOW),
+            consumptionOf(
+                HOME_LINKY_SERIES[option],
+                payload[0].data.map((series) => series[i].y),
+            ),
+        ),
+    );
     return priceConsumption(homeLinkySchedules(stored)[option], intervals);
 }
 
@@ -119,7 +158,10 @@ for (const range of ['day', 'month', 'year'] as const) {
                 assert.ok(flow.kwh > 1 && flow.energy > 0.1, `${what}: a real consumption (${flow.kwh} kWh)`);
                 assertAmount(model.quantity, flow.kwh, `${what}: kWh`);
                 assertAmount(model.energy, flow.energy, `${what}: energy`);
-                assert.deepEqual(model.periods.map((p) => p.period), PERIODS[option]);
+                assert.deepEqual(
+                    model.periods.map((p) => p.period),
+                    PERIODS[option],
+                );
             }
         }
     });
@@ -153,7 +195,7 @@ test('the subscription: the span with data, by calendar days, where the flow cha
         assertAmount(model.covered!.days, days, `${range}: days`, 1e-9);
         assertAmount(model.subscription, 0.5 * days, `${range}: subscription`, 1e-9);
         const flow = flowCostOfThePeriod('hphc', EXAMPLE_TARIFFS, source);
-        assertAmount(flow.subscription, 15.5 * flowDays / (365.25 / 12), `${range}: the flow's`);
+        assertAmount(flow.subscription, (15.5 * flowDays) / (365.25 / 12), `${range}: the flow's`);
     }
 });
 

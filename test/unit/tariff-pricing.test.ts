@@ -52,7 +52,11 @@ function assertPricing(pricing: Pricing, expected: { energy: number; subscriptio
     assertAmount(pricing.energy, expected.energy, 'energy');
     assertAmount(pricing.subscription, expected.subscription, 'subscription');
     assertAmount(pricing.total, expected.energy + expected.subscription, 'total');
-    assertAmount(pricing.energy, pricing.energyLines.reduce((sum, line) => sum + line.cost, 0), 'energy = its lines');
+    assertAmount(
+        pricing.energy,
+        pricing.energyLines.reduce((sum, line) => sum + line.cost, 0),
+        'energy = its lines',
+    );
     if (expected.days === null) assert.equal(pricing.covered, null);
     // Local times are days since 1970 (about 20,000): a fraction of a day added to them keeps 1e-11 of it.
     else assertAmount(pricing.covered!.days, expected.days, 'days covered', 1e-9);
@@ -62,11 +66,19 @@ test('a monthly subscription: a whole calendar month is one month, March with it
     const pricing = priceConsumption([HPHC_2025], [days(paris, '2025-03-01', '2025-04-01', { HC: 120, HP: 180 })]);
     // 120 × 0.1696 + 180 × 0.2146 = 20.352 + 38.628
     assertPricing(pricing, { energy: 58.98, subscription: 15.74, days: 31 });
-    assert.deepEqual(pricing.energyLines.map(({ tariff, period, quantity, price }) => [tariff, period, quantity, price]),
-        [['2025-02-01', 'HC', 120, 0.1696], ['2025-02-01', 'HP', 180, 0.2146]]);
+    assert.deepEqual(
+        pricing.energyLines.map(({ tariff, period, quantity, price }) => [tariff, period, quantity, price]),
+        [
+            ['2025-02-01', 'HC', 120, 0.1696],
+            ['2025-02-01', 'HP', 180, 0.2146],
+        ],
+    );
     assert.deepEqual(pricing.covered, {
-        start: Date.parse('2025-03-01T00:00:00+01:00'), end: Date.parse('2025-04-01T00:00:00+02:00'),
-        localStart: { date: '2025-03-01', minuteOfDay: 0 }, localEnd: { date: '2025-04-01', minuteOfDay: 0 }, days: 31,
+        start: Date.parse('2025-03-01T00:00:00+01:00'),
+        end: Date.parse('2025-04-01T00:00:00+02:00'),
+        localStart: { date: '2025-03-01', minuteOfDay: 0 },
+        localEnd: { date: '2025-04-01', minuteOfDay: 0 },
+        days: 31,
     });
     assert.deepEqual(pricing.subscriptionLines, [{ tariff: '2025-02-01', amount: 15.74, per: 'month', days: 31, cost: 15.74 }]);
     assert.equal(pricing.currency, 'EUR');
@@ -74,8 +86,8 @@ test('a monthly subscription: a whole calendar month is one month, March with it
     assert.equal(pricing.quantity, 300);
     // Ten days of a 28-day February, then of a 31-day March.
     const tenDays = (from: string, to: string) => priceConsumption([HPHC_2025], [days(paris, from, to, { HC: 40 })]);
-    assertPricing(tenDays('2025-02-10', '2025-02-20'), { energy: 6.784, subscription: 15.74 * 10 / 28, days: 10 });
-    assertPricing(tenDays('2025-03-10', '2025-03-20'), { energy: 6.784, subscription: 15.74 * 10 / 31, days: 10 });
+    assertPricing(tenDays('2025-02-10', '2025-02-20'), { energy: 6.784, subscription: (15.74 * 10) / 28, days: 10 });
+    assertPricing(tenDays('2025-03-10', '2025-03-20'), { energy: 6.784, subscription: (15.74 * 10) / 31, days: 10 });
 });
 
 test('a yearly subscription: by the days of each calendar year, 1/366 a day in leap 2024, 1/365 in 2023', () => {
@@ -84,11 +96,11 @@ test('a yearly subscription: by the days of each calendar year, 1/366 a day in l
     assertPricing(february2024, { energy: 99.225, subscription: 14.737704918032787, days: 29 });
     assert.equal(february2024.currency, 'CHF');
     const swiss = (from: string, to: string, consumption: Consumption) => priceConsumption([SWISS], [days(zurich, from, to, consumption)]);
-    assertPricing(swiss('2023-02-01', '2023-03-01', { T1: 210, T2: 150 }), { energy: 99.225, subscription: 186 * 28 / 365, days: 28 });
+    assertPricing(swiss('2023-02-01', '2023-03-01', { T1: 210, T2: 150 }), { energy: 99.225, subscription: (186 * 28) / 365, days: 28 });
     assertPricing(swiss('2024-01-01', '2025-01-01', { T1: 2520, T2: 1800 }), { energy: 1190.7, subscription: 186, days: 366 });
     // 15 days of 2023 (17 to 31 December) and 15 of 2024.
     const yearEnd = swiss('2023-12-17', '2024-01-16', { T1: 100 });
-    assertPricing(yearEnd, { energy: 31.25, subscription: 186 * 15 / 365 + 186 * 15 / 366, days: 30 });
+    assertPricing(yearEnd, { energy: 31.25, subscription: (186 * 15) / 365 + (186 * 15) / 366, days: 30 });
 });
 
 test('a year view over 35 days of data charges those 35 days, not a year, and says which span it charged', () => {
@@ -102,13 +114,19 @@ test('a year view over 35 days of data charges those 35 days, not a year, and sa
     // 713.1 × 0.2016; 15.5 × (21 + 14) / 31
     assertPricing(pricing, { energy: 143.76096, subscription: 17.5, days: 35 });
     assert.deepEqual(pricing.covered, {
-        start: Date.parse('2025-12-11T00:00:00+01:00'), end: Date.parse('2026-01-15T00:00:00+01:00'),
-        localStart: { date: '2025-12-11', minuteOfDay: 0 }, localEnd: { date: '2026-01-15', minuteOfDay: 0 }, days: 35,
+        start: Date.parse('2025-12-11T00:00:00+01:00'),
+        end: Date.parse('2026-01-15T00:00:00+01:00'),
+        localStart: { date: '2025-12-11', minuteOfDay: 0 },
+        localEnd: { date: '2026-01-15', minuteOfDay: 0 },
+        days: 35,
     });
 });
 
 test('the days the clocks change count as one day each, and every hour of them is priced', () => {
-    for (const [date, next, hours] of [['2025-03-30', '2025-03-31', 23], ['2025-10-26', '2025-10-27', 25]] as const) {
+    for (const [date, next, hours] of [
+        ['2025-03-30', '2025-03-31', 23],
+        ['2025-10-26', '2025-10-27', 25],
+    ] as const) {
         const intervals: ConsumptionInterval[] = [];
         for (let t = midnight(paris, date); t < midnight(paris, next); t += HOUR_MS) {
             intervals.push(intervalIn(paris, t, t + HOUR_MS, { HC: 0.5, HP: 0.75 }));
@@ -129,18 +147,34 @@ test('the days the clocks change count as one day each, and every hour of them i
 test('a price change inside the span: each day priced by the tariff in force, the subscription of each for its days', () => {
     const pricing = priceConsumption([HPHC_2025, HPHC_2024], daily(paris, '2025-01-25', '2025-02-08', { HC: 8, HP: 10 }));
     // 7 days × (8 × 0.2068 + 10 × 0.27) + 7 days × (8 × 0.1696 + 10 × 0.2146); 15.47 × 7/31 + 15.74 × 7/28
-    assertPricing(pricing, { energy: 7 * 4.3544 + 7 * 3.5028, subscription: 15.47 * 7 / 31 + 3.935, days: 14 });
-    assert.deepEqual(pricing.energyLines.map(({ tariff, period, quantity, price }) => [tariff, period, quantity, price]), [
-        ['2024-02-01', 'HC', 56, 0.2068], ['2024-02-01', 'HP', 70, 0.27],
-        ['2025-02-01', 'HC', 56, 0.1696], ['2025-02-01', 'HP', 70, 0.2146],
-    ]);
+    assertPricing(pricing, { energy: 7 * 4.3544 + 7 * 3.5028, subscription: (15.47 * 7) / 31 + 3.935, days: 14 });
+    assert.deepEqual(
+        pricing.energyLines.map(({ tariff, period, quantity, price }) => [tariff, period, quantity, price]),
+        [
+            ['2024-02-01', 'HC', 56, 0.2068],
+            ['2024-02-01', 'HP', 70, 0.27],
+            ['2025-02-01', 'HC', 56, 0.1696],
+            ['2025-02-01', 'HP', 70, 0.2146],
+        ],
+    );
     assertAmount(pricing.energyLines[0].cost, 11.5808);
     assertAmount(pricing.energyLines[3].cost, 15.022);
-    assert.deepEqual(pricing.periods.map(({ period, quantity }) => [period, quantity]), [['HC', 112], ['HP', 140]]);
+    assert.deepEqual(
+        pricing.periods.map(({ period, quantity }) => [period, quantity]),
+        [
+            ['HC', 112],
+            ['HP', 140],
+        ],
+    );
     assertAmount(pricing.periods[0].cost, 11.5808 + 9.4976);
     assertAmount(pricing.periods[1].cost, 18.9 + 15.022);
-    assert.deepEqual(pricing.subscriptionLines.map(({ tariff, amount, per, days }) => [tariff, amount, per, days]),
-        [['2024-02-01', 15.47, 'month', 7], ['2025-02-01', 15.74, 'month', 7]]);
+    assert.deepEqual(
+        pricing.subscriptionLines.map(({ tariff, amount, per, days }) => [tariff, amount, per, days]),
+        [
+            ['2024-02-01', 15.47, 'month', 7],
+            ['2025-02-01', 15.74, 'month', 7],
+        ],
+    );
     assertAmount(pricing.subscriptionLines[1].cost, 3.935);
 });
 
@@ -148,17 +182,23 @@ test('an interval straddling a price change is split by its time on either side'
     // A week from Wednesday 29 January: 3 days at the old prices, 4 at the new ones.
     const pricing = priceConsumption([HPHC_2024, HPHC_2025], [days(paris, '2025-01-29', '2025-02-05', { HC: 56, HP: 70 })]);
     // 24 × 0.2068 + 30 × 0.27 + 32 × 0.1696 + 40 × 0.2146
-    assertPricing(pricing, { energy: 4.9632 + 8.1 + 5.4272 + 8.584, subscription: 15.47 * 3 / 31 + 15.74 * 4 / 28, days: 7 });
+    assertPricing(pricing, { energy: 4.9632 + 8.1 + 5.4272 + 8.584, subscription: (15.47 * 3) / 31 + (15.74 * 4) / 28, days: 7 });
     [24, 30, 32, 40].forEach((quantity, i) => assertAmount(pricing.energyLines[i].quantity, quantity, `line ${i}`));
 });
 
-test('CHF with T1 and T2: a month of an E450\'s two registers', () => {
+test("CHF with T1 and T2: a month of an E450's two registers", () => {
     const monthly = { ...SWISS, subscription: { amount: 7.5, per: 'month' as const } };
     const pricing = priceConsumption([monthly], [days(zurich, '2025-06-01', '2025-07-01', { T1: 250.5, T2: 180.25 })]);
     // 250.5 × 0.3125 + 180.25 × 0.224 = 78.28125 + 40.376
     assertPricing(pricing, { energy: 118.65725, subscription: 7.5, days: 30 });
     assert.deepEqual([pricing.currency, pricing.unit], ['CHF', 'kWh']);
-    assert.deepEqual(pricing.periods.map(({ period, quantity }) => [period, quantity]), [['T1', 250.5], ['T2', 180.25]]);
+    assert.deepEqual(
+        pricing.periods.map(({ period, quantity }) => [period, quantity]),
+        [
+            ['T1', 250.5],
+            ['T2', 180.25],
+        ],
+    );
 });
 
 test('gas and water in m³: a yearly subscription for gas, none for water', () => {
@@ -175,9 +215,10 @@ test('gas and water in m³: a yearly subscription for gas, none for water', () =
 });
 
 test('no data: nothing charged, no span covered; a zero is data', () => {
-    const pricing = priceConsumption([BASE], [
-        days(paris, '2025-03-01', '2025-03-02', { base: null }), days(paris, '2025-03-02', '2025-03-03', {}),
-    ]);
+    const pricing = priceConsumption(
+        [BASE],
+        [days(paris, '2025-03-01', '2025-03-02', { base: null }), days(paris, '2025-03-02', '2025-03-03', {})],
+    );
     assertPricing(pricing, { energy: 0, subscription: 0, days: null });
     assert.deepEqual([pricing.energyLines, pricing.periods, pricing.subscriptionLines, pricing.quantity], [[], [], [], 0]);
     const zero = priceConsumption([BASE], [days(paris, '2025-03-01', '2025-03-02', { base: 0 })]);
@@ -206,14 +247,20 @@ test('pricing refuses with a code and data: days without tariff, unpriced period
     // Data on both sides of the gap, none in it: the subscription still needs a tariff every day.
     const aroundTheGap = [fiveOn('2025-01-18', '2025-01-19'), fiveOn('2025-02-03', '2025-02-04')];
     assertRefused(() => priceConsumption(withGap, aroundTheGap), 'noTariff', { date: '2025-01-21' });
-    assertRefused(() => priceConsumption([HPHC_2025], [days(paris, '2025-03-01', '2025-03-02', { HC: 5, base: 0 })]),
-        'unpricedPeriod', { interval: 0, period: 'base', tariff: '2025-02-01' });
-    assertRefused(() => priceConsumption([HPHC_2025], [days(paris, '2025-03-01', '2025-03-02', { HC: 5, constructor: 1 })]),
-        'unpricedPeriod', { interval: 0, period: 'constructor', tariff: '2025-02-01' });
+    assertRefused(() => priceConsumption([HPHC_2025], [days(paris, '2025-03-01', '2025-03-02', { HC: 5, base: 0 })]), 'unpricedPeriod', {
+        interval: 0,
+        period: 'base',
+        tariff: '2025-02-01',
+    });
+    assertRefused(
+        () => priceConsumption([HPHC_2025], [days(paris, '2025-03-01', '2025-03-02', { HC: 5, constructor: 1 })]),
+        'unpricedPeriod',
+        { interval: 0, period: 'constructor', tariff: '2025-02-01' },
+    );
     const march = days(paris, '2025-03-01', '2025-03-02', {});
     /** Asserts that March 1st with `changes` is refused with that code and data (after a valid March 1st, with `second`). */
     const refused = (changes: Record<string, unknown>, reason: TariffErrorReason, data: Record<string, unknown>, second = false) => {
-        const interval = { ...march, ...changes } as ConsumptionInterval;
+        const interval = { ...march, ...changes };
         assertRefused(() => priceConsumption([HPHC_2025], second ? [march, interval] : [interval]), reason, data);
     };
     refused({ consumption: { HC: -1 } }, 'quantity', { interval: 1, period: 'HC', value: -1 }, true);

@@ -6,7 +6,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
-    periodAt, TEMPO_CLOCK, TEMPO_PERIODS, tempoDay, tempoPeriod, type ClockWindow, type LocalClock, type PeriodClock, type Weekday,
+    periodAt,
+    TEMPO_CLOCK,
+    TEMPO_PERIODS,
+    tempoDay,
+    tempoPeriod,
+    type ClockWindow,
+    type LocalClock,
+    type PeriodClock,
+    type Weekday,
 } from '../../lib/tariff/clock';
 import { tariffOn, validateSchedule, validateTariff, type Tariff } from '../../lib/tariff/tariff';
 import type { TariffErrorReason } from '../../lib/tariff/tariff-error';
@@ -14,7 +22,11 @@ import { assertRefused } from '../support/tariff';
 
 /** French regulated HP/HC prices, € TTC, 6 kVA, from 1 February 2025. */
 const HPHC: Tariff = {
-    from: '2025-02-01', currency: 'EUR', unit: 'kWh', subscription: { amount: 15.74, per: 'month' }, prices: { HC: 0.1696, HP: 0.2146 },
+    from: '2025-02-01',
+    currency: 'EUR',
+    unit: 'kWh',
+    subscription: { amount: 15.74, per: 'month' },
+    prices: { HC: 0.1696, HP: 0.2146 },
 };
 const TEMPO_PRICES = { blueHC: 0.1288, blueHP: 0.1552, whiteHC: 0.1447, whiteHP: 0.1792, redHC: 0.1518, redHP: 0.6586 };
 const NIGHTS = { period: 'HC', from: '22:00', to: '06:00' };
@@ -36,7 +48,7 @@ const refusesWindows = (windows: unknown[], reason: TariffErrorReason, data: Rec
     refusesTariff({ clock: { windows, otherwise: 'HP' } }, reason, data);
 };
 
-test('a valid tariff comes back as a clean copy: only the model\'s properties, JSON in and out', () => {
+test("a valid tariff comes back as a clean copy: only the model's properties, JSON in and out", () => {
     const edited = { ...HPHC, to: '2026-01-31', $$hashKey: 'object:12', clock: { windows: [{ ...NIGHTS, note: 'x' }], otherwise: 'HP' } };
     const tariff = validateTariff(JSON.parse(JSON.stringify(edited)));
     assert.deepEqual(tariff, { ...HPHC, to: '2026-01-31', clock: { windows: [NIGHTS], otherwise: 'HP' } });
@@ -73,14 +85,20 @@ test('a tariff is refused with a code and data: currency, unit, subscription, pr
 
 test('a schedule: sorted by date, one currency and one unit, never two tariffs on one day, errors naming positions given', () => {
     const before: Tariff = { ...HPHC, from: '2024-02-01', subscription: { amount: 15.47, per: 'month' }, prices: { HC: 0.2068, HP: 0.27 } };
-    assert.deepEqual(validateSchedule([HPHC, before]).map((t) => t.from), ['2024-02-01', '2025-02-01']);
+    assert.deepEqual(
+        validateSchedule([HPHC, before]).map((t) => t.from),
+        ['2024-02-01', '2025-02-01'],
+    );
     // A tariff that ends with `to`, a gap, then the next one: allowed.
     assert.equal(validateSchedule([{ ...before, to: '2024-12-31' }, HPHC]).length, 2);
     assertRefused(() => validateSchedule([]), 'schedule', { value: [] });
     assertRefused(() => validateSchedule(HPHC), 'schedule', { value: HPHC });
     assertRefused(() => validateSchedule([HPHC, { ...before, prices: { HC: -1 } }]), 'price', { tariff: 1, period: 'HC', value: -1 });
-    assertRefused(() => validateSchedule([before, { ...HPHC, currency: 'CHF' }]), 'mixedCurrencies',
-        { tariff: 1, value: 'CHF', expected: 'EUR' });
+    assertRefused(() => validateSchedule([before, { ...HPHC, currency: 'CHF' }]), 'mixedCurrencies', {
+        tariff: 1,
+        value: 'CHF',
+        expected: 'EUR',
+    });
     assertRefused(() => validateSchedule([before, { ...HPHC, unit: 'Wh' }]), 'mixedUnits', { tariff: 1, value: 'Wh', expected: 'kWh' });
     assertRefused(() => validateSchedule([HPHC, { ...before, from: '2025-02-01' }]), 'overlap', { tariff: 1, other: 0, date: HPHC.from });
     // Given newest first: the error still names positions in the list given.
@@ -88,7 +106,7 @@ test('a schedule: sorted by date, one currency and one unit, never two tariffs o
     assert.equal(validateSchedule([HPHC, { ...before, to: '2025-01-31' }]).length, 2);
 });
 
-test('the tariff in force on a date: from its `from`, to its `to` included or the next one\'s `from`, none in a gap', () => {
+test("the tariff in force on a date: from its `from`, to its `to` included or the next one's `from`, none in a gap", () => {
     const first = { ...HPHC, from: '2023-08-01', to: '2024-01-31', prices: { HC: 0.1828, HP: 0.246 } };
     const second = { ...HPHC, from: '2024-02-01', prices: { HC: 0.2068, HP: 0.27 } };
     const schedule = [HPHC, second, first];
@@ -116,15 +134,23 @@ test('clock: HC 22:00–06:00 every day, across midnight, to the minute', () => 
 
 test('clock: several windows (an Enedis HC split in two blocks) and a window ending at 24:00', () => {
     const clock: PeriodClock = {
-        windows: [{ period: 'HC', from: '02:00', to: '07:00' }, { period: 'HC', from: '13:00', to: '16:00' }],
+        windows: [
+            { period: 'HC', from: '02:00', to: '07:00' },
+            { period: 'HC', from: '13:00', to: '16:00' },
+        ],
         otherwise: 'HP',
     };
     validateTariff({ ...HPHC, clock });
-    assert.deepEqual(['01:59', '02:00', '06:59', '07:00', '12:59', '13:00', '15:59', '16:00'].map((t) => periodAt(clock, at(MONDAY, t))),
-        ['HP', 'HC', 'HC', 'HP', 'HP', 'HC', 'HC', 'HP']);
+    assert.deepEqual(
+        ['01:59', '02:00', '06:59', '07:00', '12:59', '13:00', '15:59', '16:00'].map((t) => periodAt(clock, at(MONDAY, t))),
+        ['HP', 'HC', 'HC', 'HP', 'HP', 'HC', 'HC', 'HP'],
+    );
     const evening: PeriodClock = { windows: [{ period: 'HC', from: '20:00', to: '24:00' }], otherwise: 'HP' };
     validateTariff({ ...HPHC, clock: evening });
-    assert.deepEqual(['19:59', '20:00', '23:59', '00:00'].map((t) => periodAt(evening, at(MONDAY, t))), ['HP', 'HC', 'HC', 'HP']);
+    assert.deepEqual(
+        ['19:59', '20:00', '23:59', '00:00'].map((t) => periodAt(evening, at(MONDAY, t))),
+        ['HP', 'HC', 'HC', 'HP'],
+    );
 });
 
 test('clock: weekday and weekend (Swiss T1/T2), a night belongs to the day it starts on, the first window holding the time wins', () => {
@@ -136,15 +162,19 @@ test('clock: weekday and weekend (Swiss T1/T2), a night belongs to the day it st
         { period: 'T2', from: '20:00', to: '07:00', days: [1, 2, 3, 4, 5] },
     ];
     const clock = validateTariff({
-        from: '2025-01-01', currency: 'CHF', unit: 'kWh', subscription: { amount: 7.5, per: 'month' }, prices: { T1: 0.3125, T2: 0.224 },
+        from: '2025-01-01',
+        currency: 'CHF',
+        unit: 'kWh',
+        subscription: { amount: 7.5, per: 'month' },
+        prices: { T1: 0.3125, T2: 0.224 },
         clock: { windows, otherwise: 'T1' },
     }).clock!;
-    assert.equal(periodAt(clock, at(MONDAY, '06:59')), 'T1', 'Monday early morning: Sunday\'s night window does not exist');
+    assert.equal(periodAt(clock, at(MONDAY, '06:59')), 'T1', "Monday early morning: Sunday's night window does not exist");
     assert.equal(periodAt(clock, at(MONDAY, '07:00')), 'T1');
     assert.equal(periodAt(clock, at(MONDAY, '20:00')), 'T2');
-    assert.equal(periodAt(clock, at(2, '03:00')), 'T2', 'Tuesday 03:00: Monday\'s night');
+    assert.equal(periodAt(clock, at(2, '03:00')), 'T2', "Tuesday 03:00: Monday's night");
     assert.equal(periodAt(clock, at(FRIDAY, '19:59')), 'T1');
-    assert.equal(periodAt(clock, at(SATURDAY, '06:59')), 'T2', 'Saturday morning: Friday\'s night and the weekend');
+    assert.equal(periodAt(clock, at(SATURDAY, '06:59')), 'T2', "Saturday morning: Friday's night and the weekend");
     assert.equal(periodAt(clock, at(SATURDAY, '07:00')), 'T1');
     assert.equal(periodAt(clock, at(SATURDAY, '12:59')), 'T1');
     assert.equal(periodAt(clock, at(SATURDAY, '13:00')), 'T2');
@@ -172,8 +202,12 @@ test('clock: malformed windows and local times are refused with a code and data'
     refusesWindows([{ period: 'HC', from: '24:00', to: '06:00' }], 'window', { tariff: 0, window: 0, field: 'from', value: '24:00' });
     refusesWindows([{ period: 'HC', from: '22:00', to: '6:00' }], 'window', { tariff: 0, window: 0, field: 'to', value: '6:00' });
     refusesWindows([{ period: 'HC', from: '22:00', to: '22:00' }], 'window', { tariff: 0, window: 0, field: 'to', value: '22:00' });
-    refusesWindows([NIGHTS, { period: 'HC', from: '12:00', to: '14:00', days: [0, 6] }],
-        'window', { tariff: 0, window: 1, field: 'days', value: [0, 6] });
+    refusesWindows([NIGHTS, { period: 'HC', from: '12:00', to: '14:00', days: [0, 6] }], 'window', {
+        tariff: 0,
+        window: 1,
+        field: 'days',
+        value: [0, 6],
+    });
     refusesWindows([{ period: 'HC', from: '12:00', to: '14:00', days: [] }], 'window', { tariff: 0, window: 0, field: 'days', value: [] });
     assertRefused(() => periodAt(TEMPO_CLOCK, { weekday: 0 as Weekday, minuteOfDay: 0 }), 'localTime', { field: 'weekday', value: 0 });
     assertRefused(() => periodAt(TEMPO_CLOCK, { weekday: SUNDAY, minuteOfDay: 1440 }), 'localTime', { field: 'minuteOfDay', value: 1440 });
@@ -196,7 +230,7 @@ test('Tempo: six periods, HC/HP from the clock and the colour of the Tempo day, 
     assert.equal(priced('2025-01-09', 4, '06:00'), 'redHP');
     assert.equal(priced('2025-01-09', 4, '21:59'), 'redHP');
     assert.equal(priced('2025-01-09', 4, '22:00'), 'redHC');
-    assert.equal(priced('2025-01-10', FRIDAY, '05:59'), 'redHC', 'before 06:00 the red day\'s night goes on');
+    assert.equal(priced('2025-01-10', FRIDAY, '05:59'), 'redHC', "before 06:00 the red day's night goes on");
     assert.equal(priced('2025-01-10', FRIDAY, '06:00'), 'whiteHP');
     assert.equal(tempoDay({ date: '2025-01-01', minuteOfDay: 300 }), '2024-12-31');
     assert.equal(tempoDay({ date: '2024-03-01', minuteOfDay: 0 }), '2024-02-29');

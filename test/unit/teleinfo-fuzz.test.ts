@@ -19,7 +19,8 @@ import { LABELS, STRING_LABELS } from '../../lib/teleinfo/labels';
 import { TicMeterView, type TicReading, type TicValue } from '../../lib/teleinfo/reading';
 import { captureBytes, teleinfoVectors } from '../support/teleinfo-vectors';
 
-const seed = process.env.TELEINFO_FUZZ_SEED !== undefined ? Number(process.env.TELEINFO_FUZZ_SEED) >>> 0 : Math.floor(Math.random() * 2 ** 32);
+const seed =
+    process.env.TELEINFO_FUZZ_SEED !== undefined ? Number(process.env.TELEINFO_FUZZ_SEED) >>> 0 : Math.floor(Math.random() * 2 ** 32);
 const budgetMs = Number(process.env.TELEINFO_FUZZ_MS ?? 12_000);
 console.log(`teleinfo fuzz: seed ${seed} (replay with TELEINFO_FUZZ_SEED=${seed}), budget ${budgetMs} ms`);
 
@@ -39,7 +40,12 @@ const LABEL = /^[A-Z0-9+-]{1,10}$/;
 const HORODATE = /^[EeHh ]\d{12}$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const ISO_LOCAL_TIME = /^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d)?$/;
-const STX = 0x02, ETX = 0x03, LF = 0x0a, CR = 0x0d, HT = 0x09, SP = 0x20;
+const STX = 0x02,
+    ETX = 0x03,
+    LF = 0x0a,
+    CR = 0x0d,
+    HT = 0x09,
+    SP = 0x20;
 /** The bytes that drive the decoder's state machine, where most of its branches are. */
 const FRAMING_BYTES = [STX, ETX, 0x04, LF, CR, HT, SP];
 const LABEL_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-';
@@ -142,7 +148,9 @@ function biasedBytes(rng: Random): Uint8Array {
 }
 
 /** Every real capture, the derived ones (EOT, 8N1) included. */
-const captures: Buffer[] = [...new Set([...teleinfoVectors.vectors, ...teleinfoVectors.derived_cases].map((c) => c.file))].map(captureBytes);
+const captures: Buffer[] = [...new Set([...teleinfoVectors.vectors, ...teleinfoVectors.derived_cases].map((c) => c.file))].map(
+    captureBytes,
+);
 
 function span(rng: Random, length: number, maxLength: number): [number, number] {
     const start = rng.int(length + 1);
@@ -198,7 +206,10 @@ function mutatedCapture(rng: Random): Uint8Array {
 }
 
 /** A group as the meter sends it (LF…CR excluded), and what the decoder must make of it. */
-interface EncodedGroup { wire: string; group: TicGroup }
+interface EncodedGroup {
+    wire: string;
+    group: TicGroup;
+}
 
 function randomLabel(rng: Random): string {
     if (rng.chance(0.5)) return rng.pick(REAL_LABELS);
@@ -308,7 +319,10 @@ function assertReading(reading: TicReading, frame: TicFrame): void {
     const labels = new Set(frame.groups.map((g) => g.label));
     for (const [label, value] of Object.entries(reading.payload)) {
         assert.match(label, LABEL, 'payload label');
-        assert.ok(typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : PRINTABLE.test(value), `payload ${label}: ${value}`);
+        assert.ok(
+            typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : PRINTABLE.test(value),
+            `payload ${label}: ${value}`,
+        );
     }
     for (const [label, iso] of Object.entries(reading.horodates)) {
         assert.ok(labels.has(label), `horodate of ${label}, not in the frame`);
@@ -368,17 +382,27 @@ class CheckedDecoder {
         if (counters.groups !== this.groups) assert.fail(`counters.groups ${counters.groups}, ${this.groups} groups emitted`);
         if (counters.validGroups < counters.groups) assert.fail('validGroups counts fewer groups than were emitted');
         const mode = this.decoder.mode;
-        if (this.setting === 'auto' ? mode !== undefined && mode !== 'historic' && mode !== 'standard' : mode !== this.setting) assert.fail(`${this.setting}: mode ${mode}`);
+        if (this.setting === 'auto' ? mode !== undefined && mode !== 'historic' && mode !== 'standard' : mode !== this.setting)
+            assert.fail(`${this.setting}: mode ${mode}`);
     }
 }
 
-interface FuzzStats { inputs: number; bytes: number; counters: TicCounters; slowestInputCpuMs: number }
+interface FuzzStats {
+    inputs: number;
+    bytes: number;
+    counters: TicCounters;
+    slowestInputCpuMs: number;
+}
 
 /** Feeds inputs to decoders until a deadline, checks them all, and says where a failure came from. */
 class FuzzRun {
     readonly stats: FuzzStats = { inputs: 0, bytes: 0, counters: zeroCounters(), slowestInputCpuMs: 0 };
 
-    constructor(private readonly name: string, private readonly rng: Random, private readonly nextInput: (rng: Random) => Uint8Array) {}
+    constructor(
+        private readonly name: string,
+        private readonly rng: Random,
+        private readonly nextInput: (rng: Random) => Uint8Array,
+    ) {}
 
     /** One input through `decoders`, or through fresh ones for each mode setting. */
     step(decoders?: CheckedDecoder[]): void {
@@ -392,11 +416,17 @@ class FuzzRun {
             for (const decoder of fed) decoder.feed(delivery);
         } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
-            throw new Error(`${this.name}, seed ${seed}, input #${index} (${bytes.length} bytes: ${Buffer.from(bytes).toString('base64')}): ${message}`, { cause: error });
+            throw new Error(
+                `${this.name}, seed ${seed}, input #${index} (${bytes.length} bytes: ${Buffer.from(bytes).toString('base64')}): ${message}`,
+                { cause: error },
+            );
         }
         const cpu = process.cpuUsage(cpuBefore);
         const cpuMs = (cpu.user + cpu.system) / 1000;
-        assert.ok(cpuMs < INPUT_CPU_DEADLINE_MS, `${this.name}, seed ${seed}, input #${index}: ${cpuMs.toFixed(1)} ms of CPU for ${bytes.length} bytes`);
+        assert.ok(
+            cpuMs < INPUT_CPU_DEADLINE_MS,
+            `${this.name}, seed ${seed}, input #${index}: ${cpuMs.toFixed(1)} ms of CPU for ${bytes.length} bytes`,
+        );
         this.stats.inputs++;
         this.stats.bytes += bytes.length;
         this.stats.slowestInputCpuMs = Math.max(this.stats.slowestInputCpuMs, cpuMs);
@@ -413,7 +443,9 @@ class FuzzRun {
     report(t: TestContext): void {
         const { inputs, bytes, counters, slowestInputCpuMs } = this.stats;
         const tally = COUNTERS.map((k) => `${k} ${counters[k]}`).join(', ');
-        t.diagnostic(`${this.name}: seed ${seed}, ${inputs} inputs, ${(bytes / 1e6).toFixed(2)} MB x ${SETTINGS.length} mode settings; ${tally}; slowest input ${slowestInputCpuMs.toFixed(1)} ms of CPU`);
+        t.diagnostic(
+            `${this.name}: seed ${seed}, ${inputs} inputs, ${(bytes / 1e6).toFixed(2)} MB x ${SETTINGS.length} mode settings; ${tally}; slowest input ${slowestInputCpuMs.toFixed(1)} ms of CPU`,
+        );
     }
 }
 
@@ -431,7 +463,10 @@ test('random bytes biased toward STX ETX EOT LF CR HT SP and label characters', 
     run.runFor(budgetMs * 0.14);
     run.report(t);
     const { badChecksum, badFormat, emptyFrames, interrupted } = run.stats.counters;
-    assert.ok(badChecksum > 0 && badFormat > 0 && emptyFrames > 0 && interrupted > 0, 'biased bytes reach the group parser and every way a frame ends');
+    assert.ok(
+        badChecksum > 0 && badFormat > 0 && emptyFrames > 0 && interrupted > 0,
+        'biased bytes reach the group parser and every way a frame ends',
+    );
 });
 
 test('mutated real captures: bit flips, inserted and deleted bytes, spans, truncation, splices', { timeout: TEST_TIMEOUT_MS }, (t) => {
@@ -468,7 +503,9 @@ function heapGrowthOverTwoPhases(t: TestContext, run: FuzzRun, phaseInputs: numb
     const afterSecond = heapUsed();
     run.report(t);
     const growth = afterSecond - afterFirst;
-    t.diagnostic(`heapUsed ${(afterFirst / 1e6).toFixed(2)} MB after ${phaseInputs} inputs, ${(afterSecond / 1e6).toFixed(2)} MB after ${phaseInputs} more (${growth >= 0 ? '+' : ''}${(growth / 1e3).toFixed(0)} KB)`);
+    t.diagnostic(
+        `heapUsed ${(afterFirst / 1e6).toFixed(2)} MB after ${phaseInputs} inputs, ${(afterSecond / 1e6).toFixed(2)} MB after ${phaseInputs} more (${growth >= 0 ? '+' : ''}${(growth / 1e3).toFixed(0)} KB)`,
+    );
     return growth;
 }
 
@@ -482,20 +519,28 @@ test('long-lived decoders: the heap stays flat over two equal phases of fuzzed i
 test('long-lived decoders: the heap does not grow with the number of corrupted groups seen', { timeout: TEST_TIMEOUT_MS }, (t) => {
     const run = new FuzzRun('long-lived, corrupted groups', randomFor(5), noisyGroups);
     const growth = heapGrowthOverTwoPhases(t, run, 2000);
-    assert.ok(growth < HEAP_GROWTH_LIMIT, `heap grew by ${(growth / 1e6).toFixed(2)} MB over the second phase (seed ${seed}): something keeps per-group state`);
+    assert.ok(
+        growth < HEAP_GROWTH_LIMIT,
+        `heap grew by ${(growth / 1e6).toFixed(2)} MB over the second phase (seed ${seed}): something keeps per-group state`,
+    );
 });
 
 test('random valid frames (both checksum modes) decode to exactly the encoded groups', { timeout: TEST_TIMEOUT_MS }, (t) => {
     const rng = randomFor(4);
     const until = performance.now() + budgetMs * 0.16;
-    let streams = 0, frames = 0, groups = 0;
+    let streams = 0,
+        frames = 0,
+        groups = 0;
     while (performance.now() < until) {
         const mode: TicMode = rng.chance(0.5) ? 'historic' : 'standard';
-        const encoded = Array.from({ length: rng.between(1, 8) }, () => Array.from({ length: rng.between(1, 25) }, () => encodeGroup(rng, mode)));
+        const encoded = Array.from({ length: rng.between(1, 8) }, () =>
+            Array.from({ length: rng.between(1, 25) }, () => encodeGroup(rng, mode)),
+        );
         const stream: number[] = [];
         for (const frame of encoded) {
             // Bytes between frames are outside any frame: noise the decoder skips (never an STX).
-            for (let n = rng.chance(0.3) ? rng.between(1, 20) : 0; n > 0; n--) stream.push(rng.pick([ETX, 0x04, LF, CR, HT, SP, 0x41, 0x7f]));
+            for (let n = rng.chance(0.3) ? rng.between(1, 20) : 0; n > 0; n--)
+                stream.push(rng.pick([ETX, 0x04, LF, CR, HT, SP, 0x41, 0x7f]));
             stream.push(...frameBytes(frame.map((g) => g.wire)));
         }
         // Read as 8N1, every byte carries its parity bit.
@@ -508,13 +553,19 @@ test('random valid frames (both checksum modes) decode to exactly the encoded gr
             delivery.chunks.forEach((chunk) => decoder.push(chunk));
             const where = `seed ${seed}, stream #${streams}, ${setting}: ${Buffer.from(bytes).toString('base64')}`;
             assert.deepEqual(decoded, expected, where);
-            assert.equal(decoder.counters.badChecksum + decoder.counters.badFormat + decoder.counters.oversize + decoder.counters.interrupted, 0, where);
+            assert.equal(
+                decoder.counters.badChecksum + decoder.counters.badFormat + decoder.counters.oversize + decoder.counters.interrupted,
+                0,
+                where,
+            );
         }
         streams++;
         frames += encoded.length;
         groups += encoded.reduce((n, f) => n + f.length, 0);
     }
-    t.diagnostic(`valid frames: seed ${seed}, ${streams} streams, ${frames} frames, ${groups} groups, each decoded in auto and forced mode`);
+    t.diagnostic(
+        `valid frames: seed ${seed}, ${streams} streams, ${frames} frames, ${groups} groups, each decoded in auto and forced mode`,
+    );
 });
 
 function withEvenParity(byte: number): number {

@@ -44,12 +44,17 @@ test('historic mode: the timestamp is the time the frame ended, no clockDegraded
 
 test('plausibility: checksum-valid but odd values are kept and named in suspect', () => {
     const view = new TicMeterView();
-    const first = view.read(framesOf(frameOfGroups(
-        groupLine('ADCO', '021861348497'),
-        groupLine('HCHC', '001234567'),
-        groupLine('IINST', '12'), // 2 digits where the meter always sends 3
-        groupLine('PAPP', '0A840'), // not digits
-    ))[0], T0);
+    const first = view.read(
+        framesOf(
+            frameOfGroups(
+                groupLine('ADCO', '021861348497'),
+                groupLine('HCHC', '001234567'),
+                groupLine('IINST', '12'), // 2 digits where the meter always sends 3
+                groupLine('PAPP', '0A840'), // not digits
+            ),
+        )[0],
+        T0,
+    );
     assert.deepEqual(first.suspect, ['IINST', 'PAPP']);
     assert.equal(first.payload.IINST, 12);
     assert.equal(first.payload.PAPP, '0A840');
@@ -63,10 +68,23 @@ test('plausibility: checksum-valid but odd values are kept and named in suspect'
 
 test('three-phase short frames update the last long frame and are flagged', () => {
     const view = new TicMeterView();
-    const long = frameOfGroups(groupLine('ADCO', '021861348497'), groupLine('OPTARIF', 'BASE'), groupLine('BASE', '001234567'),
-        groupLine('PTEC', 'TH..'), groupLine('IINST1', '010'), groupLine('IINST2', '011'), groupLine('IINST3', '012'), groupLine('PAPP', '07000'));
-    const short = frameOfGroups(groupLine('ADIR1', '062'), groupLine('ADCO', '021861348497'),
-        groupLine('IINST1', '062'), groupLine('IINST2', '011'), groupLine('IINST3', '012'));
+    const long = frameOfGroups(
+        groupLine('ADCO', '021861348497'),
+        groupLine('OPTARIF', 'BASE'),
+        groupLine('BASE', '001234567'),
+        groupLine('PTEC', 'TH..'),
+        groupLine('IINST1', '010'),
+        groupLine('IINST2', '011'),
+        groupLine('IINST3', '012'),
+        groupLine('PAPP', '07000'),
+    );
+    const short = frameOfGroups(
+        groupLine('ADIR1', '062'),
+        groupLine('ADCO', '021861348497'),
+        groupLine('IINST1', '062'),
+        groupLine('IINST2', '011'),
+        groupLine('IINST3', '012'),
+    );
     view.read(framesOf(long)[0], T0);
     const reading = view.read(framesOf(short)[0], T0 + 1000);
     assert.equal(reading.shortFrame, true);
@@ -80,10 +98,25 @@ test('three-phase short frames update the last long frame and are flagged', () =
 
 test('STGE: the worked example of the reference (013A0501) decodes field by field', () => {
     assert.deepEqual(decodeStge('013A0501'), {
-        raw: '013A0501', dryContactOpen: true, cutOff: 'closed', terminalCoverOpen: false, overvoltage: false, overpower: false,
-        producer: true, injecting: false, supplierTariff: 2, distributorTariff: 1, clockDegraded: false, ticStandard: true,
-        euridis: 'secured', cpl: 'new-locked', cplSynchronised: false, tempoToday: 'blue', tempoTomorrow: 'none',
-        mobilePeakNotice: 0, mobilePeakActive: 0,
+        raw: '013A0501',
+        dryContactOpen: true,
+        cutOff: 'closed',
+        terminalCoverOpen: false,
+        overvoltage: false,
+        overpower: false,
+        producer: true,
+        injecting: false,
+        supplierTariff: 2,
+        distributorTariff: 1,
+        clockDegraded: false,
+        ticStandard: true,
+        euridis: 'secured',
+        cpl: 'new-locked',
+        cplSynchronised: false,
+        tempoToday: 'blue',
+        tempoTomorrow: 'none',
+        mobilePeakNotice: 0,
+        mobilePeakActive: 0,
     });
     assert.equal(decodeStge('013A05'), undefined);
     assert.equal(decodeStge('ZZZZZZZZ'), undefined);

@@ -6,18 +6,45 @@ import { TicMeterView, type TicReading } from '../../lib/teleinfo/reading';
 import { captureBytes, completeFrames, frameOfGroups, teleinfoVectors, type VectorFrame } from '../support/teleinfo-vectors';
 
 /** The issue's output contract, written out independently of the decoder's own table. */
-const CONTRACT_STRING_LABELS = ['ADCO', 'ADSC', 'PRM', 'OPTARIF', 'PTEC', 'DEMAIN', 'NGTF', 'LTARF', 'MSG1', 'MSG2', 'STGE', 'PJOURF+1', 'PPOINTE', 'HHPHC', 'MOTDETAT', 'PPOT'];
+const CONTRACT_STRING_LABELS = [
+    'ADCO',
+    'ADSC',
+    'PRM',
+    'OPTARIF',
+    'PTEC',
+    'DEMAIN',
+    'NGTF',
+    'LTARF',
+    'MSG1',
+    'MSG2',
+    'STGE',
+    'PJOURF+1',
+    'PPOINTE',
+    'HHPHC',
+    'MOTDETAT',
+    'PPOT',
+];
 
 function expectedValue(label: string, raw: string): string | number {
     if (!CONTRACT_STRING_LABELS.includes(label) && /^\d+$/.test(raw)) return Number(raw);
     return raw.replace(/^ +| +$/g, '');
 }
 
-function decodeAll(bytes: Uint8Array, mode: TicModeSetting = 'auto', chunk = bytes.length): { frames: TicFrame[]; readings: TicReading[]; decoder: TicDecoder } {
+function decodeAll(
+    bytes: Uint8Array,
+    mode: TicModeSetting = 'auto',
+    chunk = bytes.length,
+): { frames: TicFrame[]; readings: TicReading[]; decoder: TicDecoder } {
     const frames: TicFrame[] = [];
     const readings: TicReading[] = [];
     const view = new TicMeterView();
-    const decoder = new TicDecoder({ mode, onFrame: (f) => { frames.push(f); readings.push(view.read(f, 1_700_000_000_000)); } });
+    const decoder = new TicDecoder({
+        mode,
+        onFrame: (f) => {
+            frames.push(f);
+            readings.push(view.read(f, 1_700_000_000_000));
+        },
+    });
     for (let i = 0; i < bytes.length; i += chunk) decoder.push(bytes.subarray(i, i + chunk));
     return { frames, readings, decoder };
 }
@@ -28,9 +55,14 @@ function assertFrameMatches(reading: TicReading, expected: VectorFrame, where: s
     assert.deepEqual(reading.payload, want, where);
     assert.deepEqual(reading.invalid, [], `${where}: no group dropped`);
     for (const g of expected.groups) {
-        if (g.horodate_decoded) assert.equal(reading.horodates[g.label], g.horodate_decoded.iso_with_offset, `${where}: horodate of ${g.label}`);
+        if (g.horodate_decoded)
+            assert.equal(reading.horodates[g.label], g.horodate_decoded.iso_with_offset, `${where}: horodate of ${g.label}`);
     }
-    assert.equal(Object.keys(reading.horodates).length, expected.groups.filter((g) => g.horodate !== undefined).length, `${where}: horodate count`);
+    assert.equal(
+        Object.keys(reading.horodates).length,
+        expected.groups.filter((g) => g.horodate !== undefined).length,
+        `${where}: horodate count`,
+    );
 }
 
 for (const vector of teleinfoVectors.vectors) {
@@ -54,7 +86,12 @@ for (const vector of teleinfoVectors.vectors) {
 
     test(`${vector.id}: chunking does not change the result (1, 7 and 64-byte chunks)`, () => {
         const whole = decodeAll(bytes).readings.map((r) => r.payload);
-        for (const size of [1, 7, 64]) assert.deepEqual(decodeAll(bytes, 'auto', size).readings.map((r) => r.payload), whole, `chunk ${size}`);
+        for (const size of [1, 7, 64])
+            assert.deepEqual(
+                decodeAll(bytes, 'auto', size).readings.map((r) => r.payload),
+                whole,
+                `chunk ${size}`,
+            );
     });
 
     test(`${vector.id}: the wrong forced mode emits nothing and counts every group as malformed`, () => {
@@ -127,7 +164,10 @@ test('group cases: an invalid line next to valid ones is named in msg.invalid an
         const { readings } = decodeAll(frameOfGroups(...valid.map((g) => g.raw), bad.raw));
         assert.equal(readings.length, 1);
         assert.deepEqual(readings[0].invalid, [bad.label]);
-        assert.deepEqual(Object.keys(readings[0].payload), valid.map((g) => g.label));
+        assert.deepEqual(
+            Object.keys(readings[0].payload),
+            valid.map((g) => g.label),
+        );
     }
 });
 
@@ -143,7 +183,10 @@ test('derived: a frame interrupted by EOT is dropped, the next one decodes', () 
 test('derived: a historic frame read as 8N1 (parity in bit 7) decodes like the 7E1 one', () => {
     const dc = teleinfoVectors.derived_cases.find((d) => d.id === 'derived_hist_read_as_8N1')!;
     const bytes = captureBytes(dc.file);
-    assert.ok(bytes.some((b) => b >= 0x80), 'the capture carries parity bits');
+    assert.ok(
+        bytes.some((b) => b >= 0x80),
+        'the capture carries parity bits',
+    );
     const frame1 = teleinfoVectors.vectors.find((v) => v.id === 'hist_mono_tempo_linky_frame1')!;
     const { readings } = decodeAll(bytes);
     assert.equal(readings.length, 1);

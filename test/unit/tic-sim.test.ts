@@ -5,10 +5,18 @@ import { BaudHunter } from '../../lib/teleinfo/baud-hunter';
 import { TicDecoder, type TicFrame, type TicModeSetting } from '../../lib/teleinfo/decoder';
 import { parseHorodate } from '../../lib/teleinfo/horodate';
 import { TicMeterView, type TicReading } from '../../lib/teleinfo/reading';
+import { TeleinfoSession } from '../../lib/teleinfo/session';
 import { TimeZoneError } from '../../lib/util/time-zone';
 import {
-    encodeFrame, encodeGroup, frameDurationMs, horodateAt, HistoricMonoHpHcMeter, HouseholdModel, parisUtcOffsetHours,
-    StandardTriProducerMeter, type TicMeterModel,
+    encodeFrame,
+    encodeGroup,
+    frameDurationMs,
+    horodateAt,
+    HistoricMonoHpHcMeter,
+    HouseholdModel,
+    parisUtcOffsetHours,
+    StandardTriProducerMeter,
+    type TicMeterModel,
 } from '../../sim/tic-frames';
 import { uartDeliver } from '../../sim/uart';
 import { teleinfoVectors } from '../support/teleinfo-vectors';
@@ -45,8 +53,12 @@ function assertCleanDecode(run: ReturnType<typeof runDay>): void {
 function assertMonotonic(readings: { reading: TicReading }[], labels: string[]): void {
     for (const label of labels) {
         const values = readings.map((r) => r.reading.payload[label]);
-        assert.ok(values.every((v) => typeof v === 'number'), `${label} is numeric`);
-        for (let i = 1; i < values.length; i++) assert.ok(values[i] >= values[i - 1], `${label} never decreases (${values[i - 1]} → ${values[i]})`);
+        assert.ok(
+            values.every((v) => typeof v === 'number'),
+            `${label} is numeric`,
+        );
+        for (let i = 1; i < values.length; i++)
+            assert.ok(values[i] >= values[i - 1], `${label} never decreases (${values[i - 1]} → ${values[i]})`);
     }
 }
 
@@ -160,7 +172,10 @@ test('historic meter: ADPS appears only while an overload is forced, right after
     assert.match(forced, /\nADPS \d{3} .\r/);
 });
 
-for (const [season, start] of [['E', '2024-07-15T00:00:00+02:00'], ['H', '2024-01-15T00:00:00+01:00']] as const) {
+for (const [season, start] of [
+    ['E', '2024-07-15T00:00:00+02:00'],
+    ['H', '2024-01-15T00:00:00+01:00'],
+] as const) {
     test(`standard producer meter (${season === 'E' ? 'July' : 'January'}): a day of frames decodes cleanly, in the real label order`, () => {
         const run = runDay(new StandardTriProducerMeter({ seed: 5 }), start);
         assertCleanDecode(run);
@@ -272,7 +287,10 @@ test('uartDeliver: a parity error or a 0 stop bit is delivered as NUL', () => {
     // 'A' (0x41) sent at 1200 and read at 2400: the receiver's parity and stop samples fall in data bits.
     const delivered = uartDeliver(Buffer.from('A'), 1200, 2400);
     assert.ok(delivered.length > 0);
-    assert.ok(delivered.every((b) => b === 0), delivered.toString('hex'));
+    assert.ok(
+        delivered.every((b) => b === 0),
+        delivered.toString('hex'),
+    );
 });
 
 /** What a reader at the wrong speed gets from `frames` frames of `meter`, and what the decoder makes of it. */
@@ -347,4 +365,42 @@ test('BaudHunter(auto, auto) starting at 1200 Bd locks at once on a historic met
     const { hunter, switches } = hunt(new HistoricMonoHpHcMeter(), 'auto', 1200);
     assert.deepEqual(switches, []);
     assert.equal(hunter.locked, true);
+});
+
+test('a standard meter read through a pseudo-terminal at 1200 Bd: the mode locks, the port is set to 9600 Bd once, frames go on', () => {
+    const meter = new StandardTriProducerMeter();
+    let now = Date.UTC(2024, 5, 1, 10);
+    const readings: TicReading[] = [];
+    const session = new TeleinfoSession({ mode: 'auto', output: 'frame', baud: 'auto', now, onReading: (r) => readings.push(r) });
+    assert.equal(session.baud, 1200);
+    const switches: number[] = [];
+    for (let i = 0; i < 10; i++) {
+        // A pty passes the bytes as they are, whatever speed the port is set to.
+        const frame = meter.frameAt(new Date(now));
+        now += frameDurationMs(frame.length, meter.baud);
+        const next = session.push(frame, now);
+        if (next !== undefined) switches.push(next);
+    }
+    assert.deepEqual(switches, [9600]);
+    assert.equal(session.baud, 9600);
+    assert.equal(session.mode, 'standard');
+    assert.ok(readings.length >= 8, `frames decoded: ${readings.length}`);
+});
+
+test("a converter that re-times the stream: after the mode's speed gave only garbage, the hunter goes back and stays", () => {
+    let now = 0;
+    const hunter = new BaudHunter('auto', 'auto', now);
+    assert.equal(hunter.modeLocked('standard', now), 9600, "set to the mode's speed");
+    assert.equal(hunter.modeLocked('standard', now), undefined, 'already there');
+    // Nothing valid at 9600 for a whole window: back to 1200, where the converter's bytes decode.
+    let back: number | undefined;
+    for (let i = 0; i < 10 && back === undefined; i++) back = hunter.observe((now += 1000), 500, 0);
+    assert.equal(back, 1200);
+    assert.equal(hunter.observe((now += 1000), 500, 40), undefined);
+    assert.equal(hunter.modeLocked('standard', now), undefined, 'not forced twice');
+    assert.equal(hunter.baud, 1200);
+});
+
+test('a set speed is never changed by the mode', () => {
+    assert.equal(new BaudHunter(1200, 'auto', 0).modeLocked('standard', 0), undefined);
 });

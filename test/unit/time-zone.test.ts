@@ -154,14 +154,30 @@ test('month ends: the last millisecond of a month, days and months overflowing i
 test('every local reading over a year agrees with Intl, and the instant of each reading gives it back', () => {
     const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
     const zones = [
-        'Europe/Paris', 'Europe/Zurich', 'Europe/Vienna', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide',
-        'Australia/Lord_Howe', 'America/Santiago', 'America/St_Johns', 'Pacific/Chatham', 'UTC',
+        'Europe/Paris',
+        'Europe/Zurich',
+        'Europe/Vienna',
+        'Asia/Kolkata',
+        'Asia/Kathmandu',
+        'Australia/Adelaide',
+        'Australia/Lord_Howe',
+        'America/Santiago',
+        'America/St_Johns',
+        'Pacific/Chatham',
+        'UTC',
     ];
     for (const name of zones) {
         const zone = new TimeZone(name);
         const intl = new Intl.DateTimeFormat('en-US', {
-            timeZone: name, hourCycle: 'h23', weekday: 'short',
-            year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+            timeZone: name,
+            hourCycle: 'h23',
+            weekday: 'short',
+            year: 'numeric',
+            month: 'numeric',
+            day: 'numeric',
+            hour: 'numeric',
+            minute: 'numeric',
+            second: 'numeric',
         });
         // An odd step, so that the readings fall on every minute and second of the hour.
         for (let time = at('2026-01-01T00:00:00Z'); time < at('2027-01-01T00:00:00Z'); time += 53 * 60_000 + 7_001) {
@@ -183,8 +199,10 @@ test('every local reading over a year agrees with Intl, and the instant of each 
 
 test('an unknown zone is refused with its name; no name never means the host zone', () => {
     for (const name of ['Mars/Olympus', 'Europe/Pariss', '', undefined, 42]) {
-        assert.throws(() => new TimeZone(name as string), (err) =>
-            err instanceof TimeZoneError && err.reason === 'unknownZone' && err.value === name);
+        assert.throws(
+            () => new TimeZone(name as string),
+            (err) => err instanceof TimeZoneError && err.reason === 'unknownZone' && err.value === name,
+        );
     }
     // Refused again, not remembered as known.
     assert.throws(() => new TimeZone('Mars/Olympus'), TimeZoneError);
