@@ -40,7 +40,10 @@ export type ConsumptionShape = 'chart' | 'samples' | 'intervals';
 export type ConsumptionErrorReason = 'shape' | 'end' | 'interval' | 'periods' | 'point' | 'sample' | 'time';
 
 export class ConsumptionError extends Error {
-    constructor(readonly reason: ConsumptionErrorReason, readonly data: Readonly<Record<string, unknown>>) {
+    constructor(
+        readonly reason: ConsumptionErrorReason,
+        readonly data: Readonly<Record<string, unknown>>,
+    ) {
         super(`consumption: ${reason} ${JSON.stringify(data)}`);
     }
 }
@@ -94,7 +97,11 @@ export function localDateTimeAt(zone: TimeZone, instant: number): LocalDateTime 
     return { date: `${String(wall.year).padStart(4, '0')}-${two(wall.month)}-${two(wall.day)}`, minuteOfDay };
 }
 
-function chartIntervals(chart: Record<string, unknown>, history: Record<string, unknown>, reading: ConsumptionReading): ConsumptionInterval[] {
+function chartIntervals(
+    chart: Record<string, unknown>,
+    history: Record<string, unknown>,
+    reading: ConsumptionReading,
+): ConsumptionInterval[] {
     const data = chart.data as unknown[];
     const names = Array.isArray(chart.series) ? chart.series.map(String) : [];
     const periods = periodsFor(data.length, reading.periods ?? names);
@@ -105,13 +112,14 @@ function chartIntervals(chart: Record<string, unknown>, history: Record<string, 
     const count = series[0]?.length ?? 0;
     const starts: number[] = [];
     const values = series.map((points, s) => {
-        if (points.length !== count) throw new ConsumptionError('point', { series: s, point: Math.min(points.length, count), value: points.length });
+        if (points.length !== count)
+            throw new ConsumptionError('point', { series: s, point: Math.min(points.length, count), value: points.length });
         return points.map((point, i) => {
             const { x, y } = isRecord(point) ? point : { x: undefined, y: undefined };
             const bad = typeof x !== 'number' || !Number.isFinite(x) || (i > 0 && x <= starts[i - 1]) || (s > 0 && x !== starts[i]);
             if (bad || (y !== null && typeof y !== 'number')) throw new ConsumptionError('point', { series: s, point: i, value: point });
             if (s === 0) starts.push(x);
-            return y as number | null;
+            return y;
         });
     });
     if (count === 0) return [];
@@ -121,14 +129,27 @@ function chartIntervals(chart: Record<string, unknown>, history: Record<string, 
         const next = i + 1 < count ? starts[i + 1] : end;
         // The current interval has data up to now, not up to its end.
         const until = start < reading.now && reading.now < next ? reading.now : next;
-        return intervalOf(reading.zone, start, until, consumptionOf(periods, values.map((column) => column[i])));
+        return intervalOf(
+            reading.zone,
+            start,
+            until,
+            consumptionOf(
+                periods,
+                values.map((column) => column[i]),
+            ),
+        );
     });
 }
 
-function sampleIntervals(samples: Record<string, unknown>[], history: Record<string, unknown>, reading: ConsumptionReading): ConsumptionInterval[] {
+function sampleIntervals(
+    samples: Record<string, unknown>[],
+    history: Record<string, unknown>,
+    reading: ConsumptionReading,
+): ConsumptionInterval[] {
     if (samples.length === 0) return [];
     const seconds = history.interval;
-    if (typeof seconds !== 'number' || !(seconds > 0) || !Number.isFinite(seconds)) throw new ConsumptionError('interval', { value: seconds });
+    if (typeof seconds !== 'number' || !(seconds > 0) || !Number.isFinite(seconds))
+        throw new ConsumptionError('interval', { value: seconds });
     const [period] = periodsFor(1, reading.periods ?? (typeof history.field === 'string' ? [history.field] : []));
     return samples.map(({ timestamp, value }, i) => {
         if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || (value !== null && typeof value !== 'number')) {
@@ -165,4 +186,3 @@ function instantOf(value: unknown): number | undefined {
 function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-

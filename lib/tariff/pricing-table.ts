@@ -58,7 +58,10 @@ export function pricingTable(pricing: Pricing, labelOf: (period: string) => stri
     return {
         currency: pricing.currency,
         unit: pricing.unit,
-        covered: covered === null ? null : { from: localText(covered.localStart), to: localText(covered.localEnd), days: covered.days.toFixed(2) },
+        covered:
+            covered === null
+                ? null
+                : { from: localText(covered.localStart), to: localText(covered.localEnd), days: covered.days.toFixed(2) },
         lines: pricing.energyLines.map((line) => ({
             tariff: line.tariff,
             period: line.period,
@@ -86,7 +89,7 @@ export function moneyText(amount: number, currency: string): string {
     const { symbol, digits } = currencyFormat(currency);
     const scale = 10 ** digits;
     // Rounded half away from zero on the decimal value, not on its binary neighbour (1.005 € is 1.01 €).
-    const rounded = Math.sign(amount) * Math.round(Number((Math.abs(amount) * scale).toPrecision(12))) / scale;
+    const rounded = (Math.sign(amount) * Math.round(Number((Math.abs(amount) * scale).toPrecision(12)))) / scale;
     return `${rounded.toFixed(digits)} ${symbol}`;
 }
 

@@ -33,7 +33,8 @@ export function parseTariffCost(p: TariffCostProperties, describe: (err: TariffE
     const periods = periodList(p.periods);
     if (periods === undefined) throw read.refuse('periods', p.periods);
     const unpriced = unpricedPeriods(schedule, periods);
-    if (unpriced.length > 0) throw read.refuse('periods', p.periods, 'tariff-cost.errors.unpricedPeriods', { periods: unpriced.join(', ') });
+    if (unpriced.length > 0)
+        throw read.refuse('periods', p.periods, 'tariff-cost.errors.unpricedPeriods', { periods: unpriced.join(', ') });
     return { schedule, periods: periods.length === 0 ? undefined : periods, timeZone: timeZoneOf(read) };
 }
 
@@ -43,7 +44,11 @@ export function parseTariffCost(p: TariffCostProperties, describe: (err: TariffE
  */
 export function periodList(value: unknown): string[] | undefined {
     if (value === undefined || value === null) return [];
-    const names = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/).filter((name) => name !== '') : undefined;
+    const names = Array.isArray(value)
+        ? value
+        : typeof value === 'string'
+          ? value.split(/[\s,]+/).filter((name) => name !== '')
+          : undefined;
     if (names === undefined || !names.every((name) => typeof name === 'string' && PERIOD_NAME.test(name))) return undefined;
     return names as string[];
 }

@@ -21,15 +21,17 @@ export function consumptionReason(t: Translate, err: ConsumptionError): string {
 }
 
 function parameters(data: Readonly<Record<string, unknown>>): Record<string, string | number> {
-    return Object.fromEntries(Object.entries(data).map(([name, value]) => {
-        if (POSITIONS.has(name) && typeof value === 'number') return [name, value + 1];
-        if (name !== 'value' && (typeof value === 'string' || typeof value === 'number')) return [name, value];
-        if (name !== 'value' && value === null) return [name, '—'];
-        return [name, shown(value)];
-    }));
+    return Object.fromEntries(
+        Object.entries(data).map(([name, value]) => {
+            if (POSITIONS.has(name) && typeof value === 'number') return [name, value + 1];
+            if (name !== 'value' && (typeof value === 'string' || typeof value === 'number')) return [name, value];
+            if (name !== 'value' && value === null) return [name, '—'];
+            return [name, shown(value)];
+        }),
+    );
 }
 
 function shown(value: unknown): string {
-    const text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+    const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? typeof value);
     return text.length > LONGEST_VALUE ? `${text.slice(0, LONGEST_VALUE - 1)}…` : text;
 }

@@ -17,7 +17,8 @@ export interface TariffCostCounters {
 }
 
 export function tariffCostStatus(c: TariffCostCounters, t: Translate): NodeStatus {
-    if (c.priced === 0 && c.refused === 0) return { fill: 'grey', shape: 'ring', text: t('tariff-cost.status.waiting', { tariffs: c.tariffs }) };
+    if (c.priced === 0 && c.refused === 0)
+        return { fill: 'grey', shape: 'ring', text: t('tariff-cost.status.waiting', { tariffs: c.tariffs }) };
     const text = t(c.lastTotal === undefined ? 'tariff-cost.status.summary' : 'tariff-cost.status.summaryWithTotal', {
         tariffs: c.tariffs,
         priced: c.priced,

@@ -97,7 +97,8 @@ export = function (RED: NodeAPI) {
             try {
                 checked = validateSchedule(scheduleFrom(schedule));
             } catch (err) {
-                if (err instanceof TariffError) throw new Refusal(RED._('tariff-cost.errors.refusedSchedule', { reason: describeTariffError(err) }));
+                if (err instanceof TariffError)
+                    throw new Refusal(RED._('tariff-cost.errors.refusedSchedule', { reason: describeTariffError(err) }));
                 throw err;
             }
             const unpriced = unpricedPeriods(checked, periods ?? []);
@@ -115,7 +116,12 @@ export = function (RED: NodeAPI) {
         function scheduleMessage(): NodeMessage {
             const periods = new Set([...pricer.schedule.flatMap((tariff) => Object.keys(tariff.prices)), ...(pricer.periods ?? [])]);
             const labels = Object.fromEntries([...periods].map((period) => [period, labelOf(period)]));
-            return { payload: pricer.schedule, periods: pricer.periods ?? null, labels, symbol: currencySymbol(pricer.schedule[0].currency) } as NodeMessage;
+            return {
+                payload: pricer.schedule,
+                periods: pricer.periods ?? null,
+                labels,
+                symbol: currencySymbol(pricer.schedule[0].currency),
+            };
         }
 
         /** The period as the locale names it (off-peak for HC), its name when the locale has none. */
@@ -138,7 +144,8 @@ export = function (RED: NodeAPI) {
                 return Object.assign(msg, { payload: pricing, table });
             } catch (err) {
                 if (err instanceof ConsumptionError) throw new Refusal(consumptionReason(RED._, err));
-                if (err instanceof TariffError) throw new Refusal(RED._('tariff-cost.errors.pricing', { reason: describeTariffError(err) }));
+                if (err instanceof TariffError)
+                    throw new Refusal(RED._('tariff-cost.errors.pricing', { reason: describeTariffError(err) }));
                 throw err;
             }
         }
@@ -155,7 +162,9 @@ export = function (RED: NodeAPI) {
             pricer = next;
             counters.lastRefused = false;
             const state: SavedState = { format: STATE_FORMAT, configured, schedule: next.schedule, periods: next.periods ?? null };
-            saving = stateFile.write(state).catch((err: Error) => node.warn(RED._('tariff-cost.warnings.saveFailed', { file: stateFile.file, error: err.message })));
+            saving = stateFile
+                .write(state)
+                .catch((err: Error) => node.warn(RED._('tariff-cost.warnings.saveFailed', { file: stateFile.file, error: err.message })));
             const repriced: NodeMessage[] = [];
             for (const { msg, receivedAt } of kept.values()) {
                 const copy = RED.util.cloneMessage(msg);
@@ -213,7 +222,8 @@ export = function (RED: NodeAPI) {
                 const option = homeLinkyOption(storedOption);
                 return checkedPricer(homeLinkySchedules(storedTariffs)[option], [...HOME_LINKY_SERIES[option]]);
             } catch (err) {
-                if (err instanceof TariffError) throw new Refusal(RED._('tariff-cost.errors.refusedSchedule', { reason: describeTariffError(err) }));
+                if (err instanceof TariffError)
+                    throw new Refusal(RED._('tariff-cost.errors.refusedSchedule', { reason: describeTariffError(err) }));
                 throw err;
             }
         }
@@ -227,7 +237,9 @@ export = function (RED: NodeAPI) {
             status.cancel();
             // A deleted node's state goes with it, after any save in progress.
             const finish = removed ? saving.then(() => stateFile.remove()) : saving;
-            finish.catch((err: Error) => node.warn(RED._('tariff-cost.warnings.saveFailed', { file: stateFile.file, error: err.message }))).finally(done);
+            finish
+                .catch((err: Error) => node.warn(RED._('tariff-cost.warnings.saveFailed', { file: stateFile.file, error: err.message })))
+                .finally(done);
         });
 
         status.request(true);

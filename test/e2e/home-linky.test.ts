@@ -119,7 +119,9 @@ function euros(text: string): number {
  * local days of each calendar month in the span the table says it covers, the total is their sum.
  */
 async function assertCostTable(page: Page): Promise<void> {
-    const rows = await page.locator('.history-cost tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (c) => (c.textContent ?? '').trim())));
+    const rows = await page
+        .locator('.history-cost tr')
+        .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (c) => (c.textContent ?? '').trim())));
     const row = (label: string) => rows.find((r) => r[0] === label)!;
     const covers = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}) → (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(row('Covers')[1]);
     assert.ok(covers, `the span covered: ${row('Covers')[1]}`);
@@ -128,20 +130,32 @@ async function assertCostTable(page: Page): Promise<void> {
     let months = 0;
     for (let start = from; start < to;) {
         const day = new Date(start);
-        const [monthStart, monthEnd] = [Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1), Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 1)];
+        const [monthStart, monthEnd] = [
+            Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1),
+            Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 1),
+        ];
         months += (Math.min(to, monthEnd) - start) / (monthEnd - monthStart);
         start = Math.min(to, monthEnd);
     }
-    assert.ok(Math.abs(euros(row('Subscription')[2]) - HOME_SUBSCRIPTION * months) <= 0.006, `subscription ${row('Subscription')[2]} for ${months} month`);
+    assert.ok(
+        Math.abs(euros(row('Subscription')[2]) - HOME_SUBSCRIPTION * months) <= 0.006,
+        `subscription ${row('Subscription')[2]} for ${months} month`,
+    );
     let energy = 0;
     for (const [period, price] of Object.entries(HOME_PRICES)) {
         const [, quantity, cost] = row(period);
         // The table shows tenths of a kWh: a cost is its quantity at its price within half a tenth.
-        assert.ok(Math.abs(euros(cost) - parseFloat(quantity) * price) <= 0.05 * price + 0.006, `${period}: ${quantity} at ${price} is not ${cost}`);
+        assert.ok(
+            Math.abs(euros(cost) - parseFloat(quantity) * price) <= 0.05 * price + 0.006,
+            `${period}: ${quantity} at ${price} is not ${cost}`,
+        );
         energy += euros(cost);
     }
-    assert.ok(Math.abs(euros(row('Consumption')[2]) - energy) <= 0.011, 'the energy is the periods\' costs');
-    assert.ok(Math.abs(euros(row('Total')[2]) - euros(row('Consumption')[2]) - euros(row('Subscription')[2])) <= 0.011, 'total = energy + subscription');
+    assert.ok(Math.abs(euros(row('Consumption')[2]) - energy) <= 0.011, "the energy is the periods' costs");
+    assert.ok(
+        Math.abs(euros(row('Total')[2]) - euros(row('Consumption')[2]) - euros(row('Subscription')[2])) <= 0.011,
+        'total = energy + subscription',
+    );
 }
 
 test(

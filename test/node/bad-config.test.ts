@@ -12,10 +12,11 @@ import holtWinters = require('../../nodes/holt-winters/holt-winters');
 import influxServer = require('../../nodes/influx-server/influx-server');
 import influxStore = require('../../nodes/influx-store/influx-store');
 import influxHistory = require('../../nodes/influx-history/influx-history');
+import tariffCost = require('../../nodes/tariff-cost/tariff-cost');
 import { describeOnEachRuntime, helper, pastCalls, statusMatching } from '../support/node-red';
 import { waitFor } from '../support/wait';
 
-const modules = [teleinfoIn, holtWinters, influxServer, influxStore, influxHistory];
+const modules = [teleinfoIn, holtWinters, influxServer, influxStore, influxHistory, tariffCost];
 
 interface BadConfig {
     what: string;
@@ -91,6 +92,17 @@ const cases: BadConfig[] = [
         key: 'influx-history.errors.timeZone',
         property: 'timeZone',
         value: 'Europe/Atlantis',
+    },
+    {
+        what: 'tariff-cost: a series period no tariff prices',
+        node: {
+            type: 'tariff-cost',
+            schedule: '[{"from":"2025-02-01","currency":"EUR","unit":"kWh","subscription":null,"prices":{"base":0.2}}]',
+            periods: 'HC,HP',
+        },
+        key: 'tariff-cost.errors.unpricedPeriods',
+        property: 'periods',
+        value: 'HC,HP',
     },
 ];
 

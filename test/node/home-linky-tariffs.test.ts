@@ -23,21 +23,33 @@ type Msg = Record<string, unknown>;
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 const shipped = JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', 'home-linky.json'), 'utf8')) as FlowNode[];
-const HANDOVER = ['home-linky', 'home-linky-inject-tariffs', 'home-linky-sw-handed-over', 'home-linky-sw-saved', 'home-linky-ch-home-form',
-    'home-linky-ch-tempo-form', 'home-linky-tariff-home', 'home-linky-tariff-tempo'];
+const HANDOVER = [
+    'home-linky',
+    'home-linky-inject-tariffs',
+    'home-linky-sw-handed-over',
+    'home-linky-sw-saved',
+    'home-linky-ch-home-form',
+    'home-linky-ch-tempo-form',
+    'home-linky-tariff-home',
+    'home-linky-tariff-tempo',
+];
 const EDITORS = ['home-linky-tpl-tariffs', 'home-linky-tpl-tariffs-tempo'];
 const TABLES = ['home-linky-tpl-cost', 'home-linky-tpl-cost-tempo'];
 
 /** The flow's handover and tariff nodes as shipped (the inject fired by the test), its dashboard templates as helpers. */
 function flow(): FlowNode[] {
-    const nodes = shipped.filter((n) => HANDOVER.includes(n.id)).map((n) => (n.id === 'home-linky-inject-tariffs' ? { ...n, once: false } : n));
+    const nodes = shipped
+        .filter((n) => HANDOVER.includes(n.id))
+        .map((n) => (n.id === 'home-linky-inject-tariffs' ? { ...n, once: false } : n));
     assert.equal(nodes.length, HANDOVER.length, 'the shipped flow has every node of the handover');
     return [...nodes, ...[...EDITORS, ...TABLES].map((id) => ({ id, z: 'home-linky', type: 'helper' }))];
 }
 
 /** The core nodes the handover uses, from the runtime under test. */
 function coreNodes(runtime: Runtime): NodeInitializer[] {
-    const core = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime.path] })) as NodeInitializer;
+    const core = (file: string) =>
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime under test is chosen per describe block
+        require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime.path] })) as NodeInitializer;
     return [core('common/20-inject.js'), core('function/10-switch.js'), core('function/15-change.js')];
 }
 
@@ -48,11 +60,19 @@ function contextStores(): { load(): Promise<void>; close(): Promise<void> } {
 }
 
 const STORED = {
-    subscription: '13.02', base: '0.2276', hphcHC: '0.1828', hphcHP: '', tempoBlueHC: 0.1325, tempoBlueHP: 0.1612,
-    tempoWhiteHC: 0.1499, tempoWhiteHP: 0.1871, tempoRedHC: 0.1575, tempoRedHP: 0.7062,
+    subscription: '13.02',
+    base: '0.2276',
+    hphcHC: '0.1828',
+    hphcHP: '',
+    tempoBlueHC: 0.1325,
+    tempoBlueHP: 0.1612,
+    tempoWhiteHC: 0.1499,
+    tempoWhiteHP: 0.1871,
+    tempoRedHC: 0.1575,
+    tempoRedHP: 0.7062,
 };
 
-describeOnEachRuntime('the home Linky flow\'s saved tariffs', (runtime) => {
+describeOnEachRuntime("the home Linky flow's saved tariffs", (runtime) => {
     /** A userDir per test, all removed at the end: the helper cleans the file store after a test without waiting. */
     let userDirs: string;
     let userDir: string;
@@ -67,7 +87,7 @@ describeOnEachRuntime('the home Linky flow\'s saved tariffs', (runtime) => {
     beforeEach(() => {
         userDir = fs.mkdtempSync(path.join(userDirs, 'test-'));
         const contextStorage = { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { dir: userDir } } };
-        helper.settings({ userDir, contextStorage } as Parameters<typeof helper.settings>[0]);
+        helper.settings({ userDir, contextStorage });
     });
     afterEach(async () => {
         await contextStores().close();
@@ -76,7 +96,10 @@ describeOnEachRuntime('the home Linky flow\'s saved tariffs', (runtime) => {
     /** Starts the flow and fires its start-up inject; resolves once the tariff nodes have announced their schedules. */
     async function start() {
         await helper.load([tariffCostNode, ...coreNodes(runtime)], flow());
-        const started = { home: received<Msg>(helper.getNode('home-linky-tpl-tariffs')), tempo: received<Msg>(helper.getNode('home-linky-tpl-tariffs-tempo')) };
+        const started = {
+            home: received<Msg>(helper.getNode('home-linky-tpl-tariffs')),
+            tempo: received<Msg>(helper.getNode('home-linky-tpl-tariffs-tempo')),
+        };
         await contextStores().load();
         await waitFor(() => started.home.length === 1 && started.tempo.length === 1);
         helper.getNode('home-linky-inject-tariffs').receive({});
@@ -102,7 +125,7 @@ describeOnEachRuntime('the home Linky flow\'s saved tariffs', (runtime) => {
         const schedules = homeLinkySchedules(STORED);
         assert.deepEqual([home[1].payload, home[1].periods], [schedules.base, HOME_LINKY_SERIES.base]);
         assert.deepEqual([tempo[1].payload, tempo[1].periods], [schedules.tempo, HOME_LINKY_SERIES.tempo]);
-        assert.equal((schedules.base[0].prices as Record<string, number>).base, 0.2276);
+        assert.equal(schedules.base[0].prices.base, 0.2276);
         const flowContext = () => helper.getNode('home-linky-ch-home-form').context().flow;
         assert.equal(flowContext().get('tariffsHandedOver', 'file'), true);
 
@@ -116,7 +139,11 @@ describeOnEachRuntime('the home Linky flow\'s saved tariffs', (runtime) => {
         assert.equal(home.length, 1, 'nothing handed over');
         assert.deepEqual(home[0].payload, edited);
         assert.deepEqual(tempo[0].payload, schedules.tempo);
-        assert.deepEqual([flowContext().get('tariffs', 'file'), flowContext().get('tariffOption', 'file')], [STORED, 'base'], 'the saved keys are left as they were');
+        assert.deepEqual(
+            [flowContext().get('tariffs', 'file'), flowContext().get('tariffOption', 'file')],
+            [STORED, 'base'],
+            'the saved keys are left as they were',
+        );
     });
 
     test('the Tempo option: the home gets its HP/HC prices', async () => {
@@ -128,7 +155,7 @@ describeOnEachRuntime('the home Linky flow\'s saved tariffs', (runtime) => {
         assert.deepEqual(tempo[1].payload, homeLinkySchedules(STORED).tempo);
     });
 
-    test('nothing saved: nothing handed over, the example prices of the nodes\' properties', async () => {
+    test("nothing saved: nothing handed over, the example prices of the nodes' properties", async () => {
         const { home, tempo } = await start();
         await new Promise((resolve) => setTimeout(resolve, 500));
         assert.deepEqual([home.length, tempo.length], [1, 1]);

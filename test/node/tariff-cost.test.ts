@@ -25,7 +25,13 @@ type Msg = Record<string, unknown>;
 
 const paris = new TimeZone('Europe/Paris');
 const DAY_MS = 86_400_000;
-const HPHC: Tariff = { from: '2024-02-01', currency: 'EUR', unit: 'kWh', subscription: { amount: 15.74, per: 'month' }, prices: { HC: 0.1696, HP: 0.2146 } };
+const HPHC: Tariff = {
+    from: '2024-02-01',
+    currency: 'EUR',
+    unit: 'kWh',
+    subscription: { amount: 15.74, per: 'month' },
+    prices: { HC: 0.1696, HP: 0.2146 },
+};
 /** Prices from 1 August 2025. */
 const HPHC_AUGUST: Tariff = { ...HPHC, from: '2025-08-01', subscription: { amount: 16.1, per: 'month' }, prices: { HC: 0.2, HP: 0.25 } };
 
@@ -41,21 +47,40 @@ interface Chart {
  */
 function chart(range: HistoryRange, end: number, fields: string[], growth: (field: number, bucket: number) => number): Chart {
     const plan = planHistory({
-        range, end, timeZone: 'Europe/Paris', measurement: 'teleinfo', meterTag: 'meter', meter: '',
-        fields: fields.map((name) => ({ name, kind: 'energy' as const })), available: { raw: { days: 0 } }, energyScale: 0.001,
+        range,
+        end,
+        timeZone: 'Europe/Paris',
+        measurement: 'teleinfo',
+        meterTag: 'meter',
+        meter: '',
+        fields: fields.map((name) => ({ name, kind: 'energy' as const })),
+        available: { raw: { days: 0 } },
+        energyScale: 0.001,
     });
     const indexes = fields.map(() => 1_000_000);
     // The bucket before the window gives the first interval its reference index.
     const starts = [plan.bounds[0] - (plan.bounds[1] - plan.bounds[0]), ...plan.bounds.slice(0, -1)];
-    const rows = starts.map((time, bucket) => [time, ...indexes.map((index, f) => (indexes[f] = index + (bucket === 0 ? 0 : growth(f, bucket))))]);
+    const rows = starts.map((time, bucket) => [
+        time,
+        ...indexes.map((index, f) => (indexes[f] = index + (bucket === 0 ? 0 : growth(f, bucket)))),
+    ]);
     const history = { range, start: plan.bounds[0], end: plan.bounds[plan.bounds.length - 1] };
     return { payload: chartOf(plan, rows), history, bounds: plan.bounds };
 }
 
 /** What lib/tariff makes of a chart, every interval priced whole (the chart lies in the past). */
 function expectedPricing(schedule: TariffSchedule, periods: readonly string[], { payload, bounds }: Chart): Pricing {
-    const intervals = bounds.slice(0, -1).map((start, i) => intervalIn(paris, start, bounds[i + 1],
-        consumptionOf(periods, payload[0].data.map((series) => series[i].y))));
+    const intervals = bounds.slice(0, -1).map((start, i) =>
+        intervalIn(
+            paris,
+            start,
+            bounds[i + 1],
+            consumptionOf(
+                periods,
+                payload[0].data.map((series) => series[i].y),
+            ),
+        ),
+    );
     return priceConsumption(schedule, intervals);
 }
 
@@ -76,8 +101,14 @@ describeOnEachRuntime('tariff-cost', () => {
     /** As the editor saves it: the schedule as JSON text. */
     const flow = (extra: Record<string, unknown> = {}) => [
         {
-            id: 'tc', type: 'tariff-cost', name: '', schedule: JSON.stringify([HPHC]), periods: 'HC,HP', timeZone: 'Europe/Paris',
-            wires: [['pricings'], ['schedules']], ...extra,
+            id: 'tc',
+            type: 'tariff-cost',
+            name: '',
+            schedule: JSON.stringify([HPHC]),
+            periods: 'HC,HP',
+            timeZone: 'Europe/Paris',
+            wires: [['pricings'], ['schedules']],
+            ...extra,
         },
         { id: 'pricings', type: 'helper' },
         { id: 'schedules', type: 'helper' },
@@ -111,7 +142,7 @@ describeOnEachRuntime('tariff-cost', () => {
         return message;
     }
 
-    test('an influx-history chart: the pricing lib/tariff gives, a table, and the message\'s history and topic kept', async () => {
+    test("an influx-history chart: the pricing lib/tariff gives, a table, and the message's history and topic kept", async () => {
         const { tc, pricings } = await load();
         tc.receive({ topic: 'home', payload: DAY_CHART.payload, history: DAY_CHART.history });
         await waitFor(() => pricings.length === 1);
@@ -119,7 +150,13 @@ describeOnEachRuntime('tariff-cost', () => {
         const expected = expectedPricing([HPHC], ['HC', 'HP'], DAY_CHART);
         assert.deepEqual(msg.payload, expected);
         // 144 intervals of 30 and 50 Wh.
-        assert.deepEqual(expected.periods.map(({ period, quantity }) => [period, Number(quantity.toFixed(9))]), [['HC', 4.32], ['HP', 7.2]]);
+        assert.deepEqual(
+            expected.periods.map(({ period, quantity }) => [period, Number(quantity.toFixed(9))]),
+            [
+                ['HC', 4.32],
+                ['HP', 7.2],
+            ],
+        );
         assert.equal(msg.topic, 'home');
         assert.deepEqual(msg.history, DAY_CHART.history);
         assert.deepEqual(msg.table, {
@@ -141,7 +178,7 @@ describeOnEachRuntime('tariff-cost', () => {
         assert.equal(status.text, 'tariff-cost.status.summaryWithTotal');
     });
 
-    test('a chart whose last interval holds now: that interval counts up to the message\'s arrival', async () => {
+    test("a chart whose last interval holds now: that interval counts up to the message's arrival", async () => {
         const { tc, pricings } = await load();
         const now = Date.now();
         const live = chart('day', now, ['HCHC', 'HCHP'], () => 10);
@@ -163,7 +200,7 @@ describeOnEachRuntime('tariff-cost', () => {
         await waitFor(() => pricings.length === 2 && schedules.length === 1);
         assert.deepEqual(schedules[0].payload, [HPHC, HPHC_AUGUST]);
         assert.deepEqual(pricings[1].payload, expectedPricing([HPHC, HPHC_AUGUST], ['HC', 'HP'], DAY_CHART));
-        assert.equal((pricings[1].payload as Pricing).energyLines[0].price, 0.2, 'September is priced from August\'s tariff');
+        assert.equal(pricings[1].payload.energyLines[0].price, 0.2, "September is priced from August's tariff");
         assert.equal(pricings[1].topic, 'home');
         assert.notEqual(pricings[1]._msgid, pricings[0]._msgid);
         assert.ok(fs.existsSync(stateFile()), 'saved');
@@ -182,9 +219,21 @@ describeOnEachRuntime('tariff-cost', () => {
     });
 
     const refusedSchedules: [string, Msg, string][] = [
-        ['a negative price', { kind: 'schedule', payload: [{ ...HPHC, prices: { HC: -0.1, HP: 0.2 } }] }, 'tariff-cost.errors.refusedSchedule'],
-        ['two tariffs on one day', { kind: 'schedule', payload: [HPHC, { ...HPHC_AUGUST, from: HPHC.from }] }, 'tariff-cost.errors.refusedSchedule'],
-        ['no price for a series\' period', { kind: 'schedule', payload: [{ ...HPHC, prices: { base: 0.2 } }] }, 'tariff-cost.errors.unpricedPeriods'],
+        [
+            'a negative price',
+            { kind: 'schedule', payload: [{ ...HPHC, prices: { HC: -0.1, HP: 0.2 } }] },
+            'tariff-cost.errors.refusedSchedule',
+        ],
+        [
+            'two tariffs on one day',
+            { kind: 'schedule', payload: [HPHC, { ...HPHC_AUGUST, from: HPHC.from }] },
+            'tariff-cost.errors.refusedSchedule',
+        ],
+        [
+            "no price for a series' period",
+            { kind: 'schedule', payload: [{ ...HPHC, prices: { base: 0.2 } }] },
+            'tariff-cost.errors.unpricedPeriods',
+        ],
         ['series periods that are not names', { kind: 'schedule', payload: [HPHC], periods: 'HC,1HP' }, 'tariff-cost.errors.inputPeriods'],
         ['an unknown home Linky option', { kind: 'homeLinky', payload: {}, option: 'ejp' }, 'tariff-cost.errors.refusedSchedule'],
         ['an unknown kind', { kind: 'prices', payload: [HPHC] }, 'tariff-cost.errors.kind'],
@@ -205,18 +254,35 @@ describeOnEachRuntime('tariff-cost', () => {
         });
     }
 
-    test('the home Linky form: its option\'s schedule and series, its saved prices as the flow read them', async () => {
+    test("the home Linky form: its option's schedule and series, its saved prices as the flow read them", async () => {
         const { tc, pricings, schedules, caught } = await load();
         const stored = { subscription: '12.44', base: '0.2516', hphcHC: '', hphcHP: '0.27', tempoRedHP: '0.7062' };
         tc.receive({ kind: 'homeLinky', payload: stored, option: 'base' });
         await waitFor(() => schedules.length === 1);
-        const base: Tariff = { from: '1970-01-01', currency: 'EUR', unit: 'kWh', subscription: { amount: 12.44, per: 'month' }, prices: { base: 0.2516 } };
-        assert.deepEqual(schedules[0], { payload: [base], periods: ['base', 'base'], labels: { base: 'base' }, symbol: '€', _msgid: schedules[0]._msgid });
+        const base: Tariff = {
+            from: '1970-01-01',
+            currency: 'EUR',
+            unit: 'kWh',
+            subscription: { amount: 12.44, per: 'month' },
+            prices: { base: 0.2516 },
+        };
+        assert.deepEqual(schedules[0], {
+            payload: [base],
+            periods: ['base', 'base'],
+            labels: { base: 'base' },
+            symbol: '€',
+            _msgid: schedules[0]._msgid,
+        });
         tc.receive({ payload: DAY_CHART.payload, history: DAY_CHART.history });
         await waitFor(() => pricings.length === 1);
         assert.deepEqual(pricings[0].payload, expectedPricing([base], ['base', 'base'], DAY_CHART));
 
-        const tempoChart = chart('month', Date.parse('2025-09-10T12:00:00Z'), ['EASF01', 'EASF02', 'EASF03', 'EASF04', 'EASF05', 'EASF06'], (f) => 100 * (f + 1));
+        const tempoChart = chart(
+            'month',
+            Date.parse('2025-09-10T12:00:00Z'),
+            ['EASF01', 'EASF02', 'EASF03', 'EASF04', 'EASF05', 'EASF06'],
+            (f) => 100 * (f + 1),
+        );
         tc.receive({ kind: 'homeLinky', payload: stored, option: 'tempo' });
         tc.receive({ payload: tempoChart.payload, history: tempoChart.history });
         await waitFor(() => pricings.length === 2 && schedules.length === 2);
@@ -226,32 +292,52 @@ describeOnEachRuntime('tariff-cost', () => {
         assert.deepEqual(schedules[1].periods, TEMPO_PERIODS);
         assert.deepEqual(pricings[1].payload, expectedPricing([tempo], TEMPO_PERIODS, tempoChart));
         // The base chart kept was priced again under Tempo first, and refused: its two series are not Tempo's six.
-        assert.deepEqual(caught.map((m) => m.error.message), ['tariff-cost.consumptionErrors.periods']);
+        assert.deepEqual(
+            caught.map((m) => m.error.message),
+            ['tariff-cost.consumptionErrors.periods'],
+        );
     });
 
     test('samples and intervals, and msg.periods for one message', async () => {
         const { tc, pricings, caught } = await load({ periods: '' });
         const start = Date.parse('2025-09-10T00:00:00+02:00');
         tc.receive({
-            payload: [{ timestamp: start, value: 1.5 }, { timestamp: start + 3_600_000, value: null }, { timestamp: start + 7_200_000, value: 2 }],
+            payload: [
+                { timestamp: start, value: 1.5 },
+                { timestamp: start + 3_600_000, value: null },
+                { timestamp: start + 7_200_000, value: 2 },
+            ],
             history: { start, end: start + 3 * 3_600_000, interval: 3600, field: 'HCHP' },
             periods: ['HP'],
         });
         tc.receive({ payload: [{ start: '2025-09-10T00:00:00+02:00', end: '2025-09-11T00:00:00+02:00', consumption: { HC: 4, HP: 6 } }] });
         await waitFor(() => pricings.length === 2);
-        const hour = (h: number, quantity: number | null) => intervalIn(paris, start + h * 3_600_000, start + (h + 1) * 3_600_000, { HP: quantity });
+        const hour = (h: number, quantity: number | null) =>
+            intervalIn(paris, start + h * 3_600_000, start + (h + 1) * 3_600_000, { HP: quantity });
         assert.deepEqual(pricings[0].payload, priceConsumption([HPHC], [hour(0, 1.5), hour(1, null), hour(2, 2)]));
         assert.deepEqual(pricings[1].payload, priceConsumption([HPHC], [intervalIn(paris, start, start + DAY_MS, { HC: 4, HP: 6 })]));
-        assert.equal((pricings[1].payload as Pricing).total, 4 * 0.1696 + 6 * 0.2146 + 15.74 / 30);
+        assert.equal(pricings[1].payload.total, 4 * 0.1696 + 6 * 0.2146 + 15.74 / 30);
         assert.equal(caught.length, 0);
     });
 
     const refusedConsumption: [string, Msg, string][] = [
         ['not consumption', { payload: 42 }, 'tariff-cost.consumptionErrors.shape'],
         ['a chart without its end', { payload: DAY_CHART.payload }, 'tariff-cost.consumptionErrors.end'],
-        ['more series than periods', { payload: DAY_CHART.payload, history: DAY_CHART.history, periods: 'HC' }, 'tariff-cost.consumptionErrors.periods'],
-        ['a day no tariff covers', { payload: [{ start: '2023-05-01T00:00:00+02:00', end: '2023-05-02T00:00:00+02:00', consumption: { HC: 1 } }] }, 'tariff-cost.errors.pricing'],
-        ['a negative quantity', { payload: [{ start: '2025-05-01T00:00:00+02:00', end: '2025-05-02T00:00:00+02:00', consumption: { HC: -1 } }] }, 'tariff-cost.errors.pricing'],
+        [
+            'more series than periods',
+            { payload: DAY_CHART.payload, history: DAY_CHART.history, periods: 'HC' },
+            'tariff-cost.consumptionErrors.periods',
+        ],
+        [
+            'a day no tariff covers',
+            { payload: [{ start: '2023-05-01T00:00:00+02:00', end: '2023-05-02T00:00:00+02:00', consumption: { HC: 1 } }] },
+            'tariff-cost.errors.pricing',
+        ],
+        [
+            'a negative quantity',
+            { payload: [{ start: '2025-05-01T00:00:00+02:00', end: '2025-05-02T00:00:00+02:00', consumption: { HC: -1 } }] },
+            'tariff-cost.errors.pricing',
+        ],
     ];
     for (const [what, msg, key] of refusedConsumption) {
         test(`consumption that cannot be priced (${what}): a catchable error, counted, and the node goes on`, async () => {
@@ -291,12 +377,15 @@ describeOnEachRuntime('tariff-cost', () => {
     }
 
     test('changed properties win over a schedule received earlier, with a warning', async () => {
-        let { tc, schedules } = await load();
-        tc.receive({ kind: 'schedule', payload: [HPHC_AUGUST] });
-        await waitFor(() => schedules.length === 1);
+        const first = await load();
+        first.tc.receive({ kind: 'schedule', payload: [HPHC_AUGUST] });
+        await waitFor(() => first.schedules.length === 1);
         await helper.unload();
-        ({ tc } = await load({ schedule: JSON.stringify([HPHC, HPHC_AUGUST]) }));
-        assert.deepEqual(pastCalls(tc, 'warn').map(([text]) => text), ['tariff-cost.warnings.propertiesChanged']);
+        const { tc } = await load({ schedule: JSON.stringify([HPHC, HPHC_AUGUST]) });
+        assert.deepEqual(
+            pastCalls(tc, 'warn').map(([text]) => text),
+            ['tariff-cost.warnings.propertiesChanged'],
+        );
         assert.deepEqual(announced().payload, [HPHC, HPHC_AUGUST]);
     });
 
@@ -304,7 +393,10 @@ describeOnEachRuntime('tariff-cost', () => {
         fs.mkdirSync(path.dirname(stateFile()), { recursive: true });
         fs.writeFileSync(stateFile(), '{ not json');
         const { tc } = await load();
-        assert.deepEqual(pastCalls(tc, 'warn').map(([text]) => text), ['tariff-cost.warnings.unreadableState']);
+        assert.deepEqual(
+            pastCalls(tc, 'warn').map(([text]) => text),
+            ['tariff-cost.warnings.unreadableState'],
+        );
         assert.deepEqual(announced().payload, [HPHC]);
     });
 
@@ -314,7 +406,10 @@ describeOnEachRuntime('tariff-cost', () => {
         await waitFor(() => schedules.length === 1);
         await helper.setFlows(flow(), 'full');
         assert.ok(fs.existsSync(stateFile()));
-        await helper.setFlows(flow().filter((n) => n.id !== 'tc' && n.id !== 'c1'), 'full');
+        await helper.setFlows(
+            flow().filter((n) => n.id !== 'tc' && n.id !== 'c1'),
+            'full',
+        );
         assert.equal(fs.existsSync(stateFile()), false);
     });
 });

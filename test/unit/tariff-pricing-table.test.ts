@@ -12,7 +12,7 @@ import { intervalIn } from '../support/tariff';
 
 const paris = new TimeZone('Europe/Paris');
 
-test('amounts: rounded half up on the decimal value, in the currency\'s minor unit, with its symbol', () => {
+test("amounts: rounded half up on the decimal value, in the currency's minor unit, with its symbol", () => {
     assert.equal(moneyText(2.085, 'EUR'), '2.09 €');
     assert.equal(moneyText(1.005, 'EUR'), '1.01 €');
     assert.equal(moneyText(0.004999, 'EUR'), '0.00 €');
@@ -26,7 +26,11 @@ test('amounts: rounded half up on the decimal value, in the currency\'s minor un
 
 test('the table of a span with a price change: a line per period and tariff, a subscription line per tariff, the span', () => {
     const tariff = (from: string, monthly: number, prices: Record<string, number>): Tariff => ({
-        from, currency: 'EUR', unit: 'kWh', subscription: { amount: monthly, per: 'month' }, prices,
+        from,
+        currency: 'EUR',
+        unit: 'kWh',
+        subscription: { amount: monthly, per: 'month' },
+        prices,
     });
     const start = paris.instant(2025, 7, 31, 12);
     const end = paris.instant(2025, 8, 1, 12);
@@ -59,10 +63,23 @@ test('the table of a span with a price change: a line per period and tariff, a s
 });
 
 test('without data: no span, nothing charged; another currency and unit', () => {
-    const water: Tariff = { from: '2024-01-01', currency: 'CHF', unit: 'm³', subscription: { amount: 120, per: 'year' }, prices: { base: 2.35 } };
+    const water: Tariff = {
+        from: '2024-01-01',
+        currency: 'CHF',
+        unit: 'm³',
+        subscription: { amount: 120, per: 'year' },
+        prices: { base: 2.35 },
+    };
     const table = pricingTable(priceConsumption([water], [intervalIn(paris, 0, 1000, { base: null })]));
     assert.deepEqual(table, {
-        currency: 'CHF', unit: 'm³', covered: null, lines: [], subscriptions: [],
-        quantity: '0.0 m³', energy: '0.00 CHF', subscription: '0.00 CHF', total: '0.00 CHF',
+        currency: 'CHF',
+        unit: 'm³',
+        covered: null,
+        lines: [],
+        subscriptions: [],
+        quantity: '0.0 m³',
+        energy: '0.00 CHF',
+        subscription: '0.00 CHF',
+        total: '0.00 CHF',
     });
 });
