@@ -12,80 +12,33 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import tariffCostNode = require('../../nodes/tariff-cost/tariff-cost');
-import { chartOf, planHistory, type ChartPayload, type HistoryRange } from '../../lib/store/history-query';
 import { TEMPO_PERIODS } from '../../lib/tariff/clock';
-import { consumptionOf, priceConsumption, type Pricing } from '../../lib/tariff/pricing';
+import { priceConsumption, type Pricing } from '../../lib/tariff/pricing';
 import type { Tariff, TariffSchedule } from '../../lib/tariff/tariff';
 import { TimeZone } from '../../lib/util/time-zone';
 import { describeOnEachRuntime, helper, pastCalls, received, statusMatching } from '../support/node-red';
-import { intervalIn } from '../support/tariff';
+import { chartIntervals, growingIndexesChart, HPHC as HPHC_2025, intervalIn } from '../support/tariff';
 import { waitFor } from '../support/wait';
 
 type Msg = Record<string, unknown>;
 
 const paris = new TimeZone('Europe/Paris');
 const DAY_MS = 86_400_000;
-const HPHC: Tariff = {
-    from: '2024-02-01',
-    currency: 'EUR',
-    unit: 'kWh',
-    subscription: { amount: 15.74, per: 'month' },
-    prices: { HC: 0.1696, HP: 0.2146 },
-};
+const HPHC: Tariff = { ...HPHC_2025, from: '2024-02-01' };
 /** Prices from 1 August 2025. */
 const HPHC_AUGUST: Tariff = { ...HPHC, from: '2025-08-01', subscription: { amount: 16.1, per: 'month' }, prices: { HC: 0.2, HP: 0.25 } };
 
-interface Chart {
-    payload: ChartPayload;
-    history: { range: HistoryRange; start: number; end: number };
-    bounds: number[];
-}
-
-/**
- * The chart influx-history sends for a view ending at `end` of meters whose indexes (Wh) grow by
- * `growth(field, bucket)` per bucket, from the rows InfluxDB answers (a bucket each, none empty).
- */
-function chart(range: HistoryRange, end: number, fields: string[], growth: (field: number, bucket: number) => number): Chart {
-    const plan = planHistory({
-        range,
-        end,
-        timeZone: 'Europe/Paris',
-        measurement: 'teleinfo',
-        meterTag: 'meter',
-        meter: '',
-        fields: fields.map((name) => ({ name, kind: 'energy' as const })),
-        available: { raw: { days: 0 } },
-        energyScale: 0.001,
-    });
-    const indexes = fields.map(() => 1_000_000);
-    // The bucket before the window gives the first interval its reference index.
-    const starts = [plan.bounds[0] - (plan.bounds[1] - plan.bounds[0]), ...plan.bounds.slice(0, -1)];
-    const rows = starts.map((time, bucket) => [
-        time,
-        ...indexes.map((index, f) => (indexes[f] = index + (bucket === 0 ? 0 : growth(f, bucket)))),
-    ]);
-    const history = { range, start: plan.bounds[0], end: plan.bounds[plan.bounds.length - 1] };
-    return { payload: chartOf(plan, rows), history, bounds: plan.bounds };
-}
-
 /** What lib/tariff makes of a chart, every interval priced whole (the chart lies in the past). */
-function expectedPricing(schedule: TariffSchedule, periods: readonly string[], { payload, bounds }: Chart): Pricing {
-    const intervals = bounds.slice(0, -1).map((start, i) =>
-        intervalIn(
-            paris,
-            start,
-            bounds[i + 1],
-            consumptionOf(
-                periods,
-                payload[0].data.map((series) => series[i].y),
-            ),
-        ),
-    );
-    return priceConsumption(schedule, intervals);
+function expectedPricing(
+    schedule: TariffSchedule,
+    periods: readonly string[],
+    { payload, plan }: ReturnType<typeof growingIndexesChart>,
+): Pricing {
+    return priceConsumption(schedule, chartIntervals(plan, payload, periods));
 }
 
 /** A day view of the HP/HC meter, 10 September 2025 from midnight to midnight: 30 Wh off-peak and 50 Wh peak a bucket. */
-const DAY_CHART = chart('day', Date.parse('2025-09-10T21:55:00Z'), ['HCHC', 'HCHP'], (field) => (field === 0 ? 30 : 50));
+const DAY_CHART = growingIndexesChart('day', Date.parse('2025-09-10T21:55:00Z'), ['HCHC', 'HCHP'], (field) => (field === 0 ? 30 : 50));
 
 describeOnEachRuntime('tariff-cost', () => {
     let userDir: string;
@@ -181,13 +134,13 @@ describeOnEachRuntime('tariff-cost', () => {
     test("a chart whose last interval holds now: that interval counts up to the message's arrival", async () => {
         const { tc, pricings } = await load();
         const now = Date.now();
-        const live = chart('day', now, ['HCHC', 'HCHP'], () => 10);
+        const live = growingIndexesChart('day', now, ['HCHC', 'HCHP'], () => 10);
         const before = Date.now();
         tc.receive({ payload: live.payload, history: live.history });
         await waitFor(() => pricings.length === 1);
         const { covered } = pricings[0].payload as Pricing;
         assert.ok(covered!.end >= before && covered!.end <= Date.now(), `${covered!.end} is the arrival, not ${live.history.end}`);
-        assert.equal(covered!.start, live.bounds[0]);
+        assert.equal(covered!.start, live.plan.bounds[0]);
     });
 
     test('a new schedule: output 2 sends it, the consumption kept is priced again, and both survive a restart', async () => {
@@ -277,7 +230,7 @@ describeOnEachRuntime('tariff-cost', () => {
         await waitFor(() => pricings.length === 1);
         assert.deepEqual(pricings[0].payload, expectedPricing([base], ['base', 'base'], DAY_CHART));
 
-        const tempoChart = chart(
+        const tempoChart = growingIndexesChart(
             'month',
             Date.parse('2025-09-10T12:00:00Z'),
             ['EASF01', 'EASF02', 'EASF03', 'EASF04', 'EASF05', 'EASF06'],

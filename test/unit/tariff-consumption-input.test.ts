@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { chartOf, planHistory, type HistoryRange } from '../../lib/store/history-query';
 import {
     ConsumptionError,
     consumptionIntervals,
@@ -15,33 +14,12 @@ import {
     type ConsumptionErrorReason,
     type ConsumptionMessage,
 } from '../../lib/tariff/consumption-input';
-import { consumptionOf } from '../../lib/tariff/pricing';
 import { TimeZone } from '../../lib/util/time-zone';
-import { intervalIn } from '../support/tariff';
+import { chartIntervals, growingIndexesChart, intervalIn } from '../support/tariff';
 
 const paris = new TimeZone('Europe/Paris');
 const zurich = new TimeZone('Europe/Zurich');
 const HOUR_MS = 3_600_000;
-
-/** influx-history's chart of a view ending at `end`, from one row per bucket whose indexes (Wh) grow by `growth`. */
-function influxChart(range: HistoryRange, end: number, fields: string[], growth: number[]) {
-    const plan = planHistory({
-        range,
-        end,
-        timeZone: 'Europe/Paris',
-        measurement: 'teleinfo',
-        meterTag: 'meter',
-        meter: '',
-        fields: fields.map((name) => ({ name, kind: 'energy' as const })),
-        available: { raw: { days: 0 } },
-        energyScale: 0.001,
-    });
-    const rows = [plan.bounds[0] - HOUR_MS, ...plan.bounds.slice(0, -1)].map((time, i) => [time, ...growth.map((g) => 1000 + i * g)]);
-    return {
-        plan,
-        message: { payload: chartOf(plan, rows), history: { range, start: plan.bounds[0], end: plan.bounds[plan.bounds.length - 1] } },
-    };
-}
 
 function assertRefused(run: () => unknown, reason: ConsumptionErrorReason, data: Record<string, unknown>): void {
     assert.throws(run, (err: unknown) => {
@@ -54,21 +32,11 @@ function assertRefused(run: () => unknown, reason: ConsumptionErrorReason, data:
 
 test('a month view over the end of summer time: one interval per local day, the 25-hour day included, periods by series', () => {
     const end = Date.parse('2025-11-10T12:00:00Z');
-    const { plan, message } = influxChart('month', end, ['HCHC', 'HCHP'], [2000, 3000]);
+    const { plan, ...message } = growingIndexesChart('month', end, ['HCHC', 'HCHP'], (field) => [2000, 3000][field]);
     const intervals = consumptionIntervals(message, { periods: ['HC', 'HP'], zone: paris, now: end });
     assert.equal(intervals.length, 31);
     // The reference the home Linky test prices the flow's charts with: the current interval ends now.
-    const expected = plan.bounds.slice(0, -1).map((start, i) =>
-        intervalIn(
-            paris,
-            start,
-            Math.min(plan.bounds[i + 1], end),
-            consumptionOf(
-                ['HC', 'HP'],
-                message.payload[0].data.map((series) => series[i].y),
-            ),
-        ),
-    );
+    const expected = chartIntervals(plan, message.payload, ['HC', 'HP'], end);
     assert.deepEqual(intervals, expected);
     const october26 = intervals.find((i) => i.localStart.date === '2025-10-26')!;
     assert.equal(october26.end - october26.start, 25 * HOUR_MS);
@@ -79,7 +47,7 @@ test('a month view over the end of summer time: one interval per local day, the 
 
 test("a chart's current interval ends now; one wholly past or still to come keeps its bounds", () => {
     const end = Date.parse('2025-06-01T09:05:00Z');
-    const { message } = influxChart('day', end, ['BASE'], [100]);
+    const message = growingIndexesChart('day', end, ['BASE'], () => 100);
     const last = (now: number) => consumptionIntervals(message, { periods: ['base'], zone: paris, now }).at(-1)!;
     assert.equal(last(end).end, end);
     assert.equal(last(end).start, Date.parse('2025-06-01T09:00:00Z'));

@@ -10,20 +10,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConsumptionError, type ConsumptionErrorReason } from '../../lib/tariff/consumption-input';
 import { TariffError, type TariffErrorReason } from '../../lib/tariff/tariff-error';
-import type { Tariff } from '../../lib/tariff/tariff';
 import { ConfigError } from '../../nodes/shared/config-error';
 import { parseTariffCost, periodList, unpricedPeriods } from '../../nodes/tariff-cost/config';
 import { consumptionReason, tariffReason } from '../../nodes/tariff-cost/reasons';
 import { projectRoot } from '../support/paths';
+import { HPHC } from '../support/tariff';
 
 const t = (key: string, params?: Record<string, string | number>) => (params === undefined ? key : `${key} ${JSON.stringify(params)}`);
-const HPHC: Tariff = {
-    from: '2025-02-01',
-    currency: 'EUR',
-    unit: 'kWh',
-    subscription: { amount: 15.74, per: 'month' },
-    prices: { HC: 0.1696, HP: 0.2146 },
-};
 
 const TARIFF_REASONS = [
     'schedule',

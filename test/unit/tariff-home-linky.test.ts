@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Point } from '../../lib/store/line-protocol';
-import { chartOf, planHistory, type ChartPayload, type HistoryPlan, type HistoryRange } from '../../lib/store/history-query';
+import type { HistoryPlan, HistoryRange } from '../../lib/store/history-query';
 import { TEMPO_PERIODS } from '../../lib/tariff/clock';
 import {
     HOME_LINKY_OPTIONS,
@@ -18,10 +18,10 @@ import {
     homeLinkySchedules,
     type HomeLinkyOption,
 } from '../../lib/tariff/home-linky';
-import { consumptionOf, priceConsumption, type Pricing } from '../../lib/tariff/pricing';
+import { priceConsumption, type Pricing } from '../../lib/tariff/pricing';
 import { validateSchedule } from '../../lib/tariff/tariff';
 import { simulatedHistory } from '../../sim/history-backfill';
-import { assertAmount, assertRefused, intervalIn } from '../support/tariff';
+import { assertAmount, assertRefused, chartIntervals, energyHistoryPlan, historyChart, type HistoryChart } from '../support/tariff';
 import { TimeZone } from '../../lib/util/time-zone';
 
 const paris = new TimeZone('Europe/Paris');
@@ -58,17 +58,12 @@ const FORM_TARIFFS = {
     tempoRedHP: '0.7062',
 };
 
-interface FlowSource {
-    payload: ChartPayload;
-    history: { range: HistoryRange; start: number; end: number };
-}
-
 /**
  * The computation of the flow's "Cost of the period" function node (home-linky-fn-cost), copied
  * from flows/home-linky.json: the context reads are parameters and the amounts are returned
  * before formatting.
  */
-function flowCostOfThePeriod(option: string, prices: Record<string, unknown>, source: FlowSource) {
+function flowCostOfThePeriod(option: string, prices: Record<string, unknown>, source: HistoryChart) {
     const { payload, history } = source;
     // influx-history sends one series per configured field, in the configured order.
     const total = (index: number) => (payload[0].data[index] || []).reduce((sum, p) => sum + (p.y || 0), 0);
@@ -107,41 +102,20 @@ const hourly = simulatedHistory(NOW - 35 * DAY_MS, NOW, HOUR_MS);
 const byMinute = simulatedHistory(NOW - 25 * HOUR_MS, NOW, MINUTE_MS);
 
 /** The chart influx-history sends for a view of one of the flow's history nodes, from the rows InfluxDB would answer. */
-function flowChart(range: HistoryRange, meter: 'home' | 'tempo'): { plan: HistoryPlan; source: FlowSource } {
+function flowChart(range: HistoryRange, meter: 'home' | 'tempo'): { plan: HistoryPlan; source: HistoryChart } {
     const fields = FLOW_FIELDS[meter];
-    const plan = planHistory({
-        range,
-        end: NOW,
-        timeZone: 'Europe/Paris',
-        measurement: 'teleinfo',
-        meterTag: 'meter',
-        meter: '',
-        fields: fields.map((name) => ({ name, kind: 'energy' as const })),
-        available: { raw: { days: 0 } },
-        energyScale: 0.001,
-    });
+    const plan = energyHistoryPlan(range, NOW, fields);
     const points: Point[] = (range === 'day' ? byMinute : hourly)[meter === 'home' ? 0 : 1];
     // GROUP BY time() tz() with last(): the last point of each bucket, buckets with points only.
     const bucketOf = (time: number) => (plan.bucket === '1d' ? paris.startOfDay(time) : paris.floor(time, 10 * MINUTE_MS));
     const rows = new Map<number, unknown[]>();
     for (const point of points) rows.set(bucketOf(point.time), [bucketOf(point.time), ...fields.map((field) => point.fields[field])]);
-    const payload = chartOf(plan, [...rows.values()]);
-    return { plan, source: { payload, history: { range, start: plan.bounds[0], end: plan.bounds[plan.bounds.length - 1] } } };
+    return { plan, source: historyChart(plan, [...rows.values()]) };
 }
 
 /** What the flow, moved onto the model, would price: each chart interval, the current one ending now. */
-function modelPricing(option: HomeLinkyOption, stored: unknown, plan: HistoryPlan, payload: ChartPayload): Pricing {
-    const intervals = plan.bounds.slice(0, -1).map((start, i) =>
-        intervalIn(
-            paris,
-            start,
-            Math.min(plan.bounds[i + 1], NOW),
-            consumptionOf(
-                HOME_LINKY_SERIES[option],
-                payload[0].data.map((series) => series[i].y),
-            ),
-        ),
-    );
+function modelPricing(option: HomeLinkyOption, stored: unknown, plan: HistoryPlan, payload: HistoryChart['payload']): Pricing {
+    const intervals = chartIntervals(plan, payload, HOME_LINKY_SERIES[option], NOW);
     return priceConsumption(homeLinkySchedules(stored)[option], intervals);
 }
 

@@ -18,16 +18,8 @@ import {
 } from '../../lib/tariff/clock';
 import { tariffOn, validateSchedule, validateTariff, type Tariff } from '../../lib/tariff/tariff';
 import type { TariffErrorReason } from '../../lib/tariff/tariff-error';
-import { assertRefused } from '../support/tariff';
+import { assertRefused, HPHC } from '../support/tariff';
 
-/** French regulated HP/HC prices, € TTC, 6 kVA, from 1 February 2025. */
-const HPHC: Tariff = {
-    from: '2025-02-01',
-    currency: 'EUR',
-    unit: 'kWh',
-    subscription: { amount: 15.74, per: 'month' },
-    prices: { HC: 0.1696, HP: 0.2146 },
-};
 const TEMPO_PRICES = { blueHC: 0.1288, blueHP: 0.1552, whiteHC: 0.1447, whiteHP: 0.1792, redHC: 0.1518, redHP: 0.6586 };
 const NIGHTS = { period: 'HC', from: '22:00', to: '06:00' };
 
