@@ -70,13 +70,13 @@ export function prepareFlows(userDir: string, shipped: unknown[], options: { res
         return { action: 'reset', file, backup };
     }
     const current = readDigest(file);
-    const written = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : undefined;
-    if (current !== undefined && current === written && current !== shippedDigest) {
+    // Without a marker the folder is from before the demo kept flows: it wrote the shipped ones at every start.
+    const written = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : current;
+    if (current === written && current !== shippedDigest) {
         const backup = backUp(userDir, now);
         write();
         return { action: 'updated', file, backup };
     }
-    // The shipped flows in a folder from before the marker existed: marked, so that they are updated too.
     if (current === shippedDigest && written !== shippedDigest) fs.writeFileSync(marker, `${shippedDigest}\n`);
     return { action: 'kept', file, differsFromShipped: current !== shippedDigest };
 }

@@ -77,15 +77,26 @@ test('reset: the shipped flows replace the user\'s, which are backed up with the
     });
 });
 
-test('a folder from before the demo kept a marker: the shipped flows in it are recognised, anything else is the user\'s', () => {
+test('a folder from before the demo kept flows (it wrote the shipped ones at every start): brought up to date, with a backup', () => {
     inUserDir((userDir, flowFile) => {
         deploy(flowFile, SHIPPED);
         assert.deepEqual(prepareFlows(userDir, SHIPPED, { now: NOW }), { action: 'kept', file: flowFile, differsFromShipped: false });
         assert.equal(prepareFlows(userDir, SHIPPED_NEXT, { now: NOW }).action, 'updated');
     });
     inUserDir((userDir, flowFile) => {
+        deploy(flowFile, USERS);
+        const outcome = prepareFlows(userDir, SHIPPED, { now: NOW });
+        assert.equal(outcome.action, 'updated');
+        assert.deepEqual(read(flowFile), SHIPPED);
+        assert.deepEqual(read((outcome as { backup: string }).backup), USERS);
+    });
+});
+
+test('a flow file that is not JSON (edited by hand) is the user\'s: kept as it is', () => {
+    inUserDir((userDir, flowFile) => {
+        prepareFlows(userDir, SHIPPED, { now: NOW });
         fs.writeFileSync(flowFile, '[{"id": "half-written"');
-        assert.deepEqual(prepareFlows(userDir, SHIPPED, { now: NOW }), { action: 'kept', file: flowFile, differsFromShipped: true });
+        assert.deepEqual(prepareFlows(userDir, SHIPPED_NEXT, { now: NOW }), { action: 'kept', file: flowFile, differsFromShipped: true });
         assert.equal(fs.readFileSync(flowFile, 'utf8'), '[{"id": "half-written"');
     });
 });
