@@ -1,9 +1,10 @@
 /**
  * Weeks of simulated history for a fresh demo database, so that the Home Linky flow's day, week,
- * month and year views have something to show from the first start. The same meter models as the
- * live simulator, read the way teleinfo-in reads them, stored the way the flow's influx-store
- * stores them (`teleinfoPoint` is the flow's "Frame → point" function in TypeScript; the unit test
- * runs both on the same frames), then rolled up the way the continuous queries would have.
+ * month and year views have something to show from the first start. The live simulator's meter
+ * models (in the demo the very same objects, which then carry on live), read the way teleinfo-in
+ * reads them, stored the way the flow's influx-store stores them (`teleinfoPoint` is the flow's
+ * "Frame → point" function in TypeScript; the unit test runs both on the same frames), then
+ * rolled up the way the continuous queries would have.
  */
 import { encodePoint, type Point } from '../lib/store/line-protocol';
 import {
@@ -29,8 +30,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** InfluxDB's advice, and the most one write request should carry. */
 const BATCH_POINTS = 5000;
-/** Energy counters (Wh, varh): shifted so that the history ends where the live meter starts. */
-const INDEX_LABEL = /^(BASE|HCHC|HCHP|EJPHN|EJPHPM|BBRH[CP]J[BWR]|EAST|EASF\d\d|EASD\d\d|EAIT|ERQ\d)$/;
+/** The history is simulated and written a day at a time: memory stays flat and progress can be told. */
+const CHUNK_MS = DAY_MS;
 
 /** Energy indexes, powers, currents, voltages: what a chart can use. Not kVA (PREF, PCOUP: settings) nor unitless labels. */
 export const STORED_UNITS: readonly string[] = ['Wh', 'VArh', 'VA', 'W', 'A', 'V'];
@@ -52,35 +53,20 @@ export function teleinfoPoint(reading: TicReading): Point {
     return { measurement: TELEINFO_MEASUREMENT, tags, fields, time: reading.timestamp };
 }
 
-/** The live simulator's meters: the demo starts the same ones. */
+/** The live simulator's meters, as they start: the demo starts the same ones. */
 export function demoMeters(): TicMeterModel[] {
     return [new HistoricMonoHpHcMeter(), new StandardTriProducerMeter()];
 }
 
 /**
- * Each meter read every `stepMs` over [fromMs, toMs), as stored points, oldest first. The energy
- * counters are shifted so that each meter's history ends at the indexes a fresh meter sends at
- * `toMs`: the live simulator then carries on from there without a step down.
+ * Each meter read every `stepMs` over [fromMs, toMs), as stored points, oldest first. The meters
+ * count their energy up to the last instant: a live simulator carrying on with the same models
+ * sends, from its first frame, the indexes that end the history or above, never below.
  */
-export function simulatedHistory(fromMs: number, toMs: number, stepMs: number, createMeters = demoMeters): Point[][] {
-    const fresh = createMeters().map((meter) => readFrames(meter, [toMs])[0]);
-    return createMeters().map((meter, i) => {
-        const times: number[] = [];
-        for (let t = fromMs; t < toMs; t += stepMs) times.push(t);
-        const points = readFrames(meter, times).map(teleinfoPoint);
-        const last = points[points.length - 1].fields;
-        const target = teleinfoPoint(fresh[i]).fields;
-        const shifts = Object.keys(last)
-            .filter((label) => INDEX_LABEL.test(label))
-            .map((label) => [label, Number(target[label]) - Number(last[label])] as const);
-        for (const point of points) {
-            const fields = point.fields as Record<string, number>;
-            for (const [label, shift] of shifts) {
-                if (fields[label] !== undefined) fields[label] = Math.max(0, fields[label] + shift);
-            }
-        }
-        return points;
-    });
+export function simulatedHistory(fromMs: number, toMs: number, stepMs: number, meters: readonly TicMeterModel[] = demoMeters()): Point[][] {
+    const times: number[] = [];
+    for (let t = fromMs; t < toMs; t += stepMs) times.push(t);
+    return meters.map((meter) => readFrames(meter, times).map(teleinfoPoint));
 }
 
 function readFrames(meter: TicMeterModel, times: readonly number[]): TicReading[] {
@@ -120,6 +106,8 @@ function minuteRollupLines(point: Point): string[] {
 export interface BackfillOptions {
     influxUrl: string;
     retention: RetentionSettings;
+    /** The meters to read (demoMeters() when omitted); they advance to the end of the history. */
+    meters?: readonly TicMeterModel[];
     days?: number;
     stepMs?: number;
     now?: number;
@@ -157,11 +145,21 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
 
     const stepMs = options.stepMs ?? MINUTE_MS;
     const toMs = Math.floor((options.now ?? Date.now()) / stepMs) * stepMs;
-    const fromMs = toMs - (options.days ?? 35) * DAY_MS;
+    const days = options.days ?? 35;
+    const fromMs = toMs - days * DAY_MS;
+    log(`history back-fill: ${database} holds no ${TELEINFO_MEASUREMENT} points yet, writing ${days} days of simulated history`);
     const rawFromMs = retention.rawDays === 0 ? fromMs : Math.max(fromMs, toMs - retention.rawDays * DAY_MS + HOUR_MS);
-    const meters = simulatedHistory(fromMs, toMs, stepMs);
-    let written = 0;
-    for (const points of meters) {
+    const meters = options.meters ?? demoMeters();
+    const perMeter = meters.map(() => 0);
+    const chunkMs = Math.max(1, Math.floor(CHUNK_MS / stepMs)) * stepMs;
+    let toldTenths = 0;
+    for (let chunkFrom = fromMs; chunkFrom < toMs; chunkFrom += chunkMs) {
+        const chunkTo = Math.min(toMs, chunkFrom + chunkMs);
+        const history = simulatedHistory(chunkFrom, chunkTo, stepMs, meters);
+        history.forEach((points, i) => {
+            perMeter[i] += points.length;
+        });
+        const points = history.flat();
         await writeBatches(
             influxUrl,
             database,
@@ -169,13 +167,19 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
             points.filter((p) => p.time >= rawFromMs).map((p) => lineOf(p, 'auto')),
         );
         await writeBatches(influxUrl, database, ROLLUP_1M_POLICY, points.flatMap(minuteRollupLines));
-        written += points.length;
+        const tenths = Math.floor((10 * (chunkTo - fromMs)) / (toMs - fromMs));
+        if (tenths > toldTenths && chunkTo < toMs) {
+            toldTenths = tenths;
+            log(`history back-fill: ${tenths * 10} % (${Math.round((chunkTo - fromMs) / DAY_MS)} of ${days} days)`);
+        }
     }
+    log('history back-fill: rolling the minutes up into hours');
     const [, minutesToHours] = rollupStatements(database, Math.floor(fromMs / HOUR_MS) * HOUR_MS, Math.ceil(toMs / HOUR_MS) * HOUR_MS);
     await query(influxUrl, database, minutesToHours);
     const durationMs = Date.now() - started;
+    const written = perMeter.reduce((a, b) => a + b, 0);
     log(
-        `history back-fill: ${written} ${TELEINFO_MEASUREMENT} points (${meters.map((m) => m.length).join(' + ')}, one a minute per meter) ` +
+        `history back-fill: ${written} ${TELEINFO_MEASUREMENT} points (${perMeter.join(' + ')}, one a minute per meter) ` +
             `from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, rolled up, in ${(durationMs / 1000).toFixed(1)} s`,
     );
     return { filled: true, points: written, durationMs };

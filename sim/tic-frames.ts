@@ -25,9 +25,19 @@ export interface TicMeterModel {
     readonly mode: TicMode;
     /** The meter's own line speed: 1200 Bd in historic mode, 9600 Bd in standard mode. */
     readonly baud: number;
+    /** The meter's identifier as it sends it (ADCO, ADSC): the `meter` tag the flows store it under. */
+    readonly id: string;
     /** The frame the meter sends starting at `date` (instants in increasing order): its energy state advances to that instant. */
     frameAt(date: Date): Buffer;
+    /**
+     * What the meter has counted up to its last frame, as JSON-safe data (undefined before its
+     * first frame): a model of the same kind built with it as `state` sends the frames this one
+     * would have sent next, so a simulator started again never sends an index below one it sent.
+     */
+    snapshot(): TicMeterState | undefined;
 }
+
+export type TicMeterState = HistoricMeterState | StandardMeterState;
 
 /**
  * One group on the wire, LF to CR. The checksum zone follows the separator: historic (SP) stops
@@ -204,18 +214,30 @@ export interface HistoricMeterOptions {
     overload?: boolean;
     /** IANA time zone of the meter's clock and tariff periods: French legal time when not given. */
     timeZone?: string;
+    /** A snapshot of such a meter: it carries on from there (the starting indexes are then not used). */
+    state?: HistoricMeterState;
+    /** Indexes (HCHC, HCHP → Wh) it never sends less than, e.g. the last ones stored by a run whose state was lost. */
+    minimumIndexes?: Readonly<Record<string, number>>;
+}
+
+export interface HistoricMeterState {
+    kind: 'historic-mono-hphc';
+    /** The instant of the last frame, up to which the indexes are counted. */
+    at: number;
+    hchcWh: number;
+    hchpWh: number;
 }
 
 /** A single-phase Linky in historic mode on the HP/HC option (OPTARIF `HC..`). */
 export class HistoricMonoHpHcMeter implements TicMeterModel {
     readonly mode = 'historic';
     readonly baud = 1200;
+    readonly id: string;
     /** Can be switched during a run: ADPS appears in the next frame and goes with the overload. */
     overload: boolean;
 
     private readonly zone: TimeZone;
     private readonly household: HouseholdModel;
-    private readonly adco: string;
     private readonly isousc: number;
     private hchcWh: number;
     private hchpWh: number;
@@ -224,11 +246,27 @@ export class HistoricMonoHpHcMeter implements TicMeterModel {
     constructor(options: HistoricMeterOptions = {}) {
         this.zone = new TimeZone(options.timeZone ?? FRENCH_LEGAL_TIME);
         this.household = new HouseholdModel(options.seed ?? 1, undefined, this.zone);
-        this.adco = options.adco ?? '021975348497';
+        this.id = options.adco ?? '021975348497';
         this.isousc = options.isousc ?? 45;
         this.hchcWh = options.hchcWh ?? 12_345_678;
         this.hchpWh = options.hchpWh ?? 23_456_789;
         this.overload = options.overload ?? false;
+        if (options.state !== undefined) {
+            const { kind, at, hchcWh, hchpWh } = options.state;
+            if (kind !== 'historic-mono-hphc') throw new Error(`a historic HP/HC meter cannot carry on from a ${String(kind)} meter`);
+            assertCounts('historic meter state', { at, hchcWh, hchpWh });
+            this.lastAt = at;
+            this.hchcWh = hchcWh;
+            this.hchpWh = hchpWh;
+        }
+        const minimum = options.minimumIndexes ?? {};
+        this.hchcWh = Math.max(this.hchcWh, minimum.HCHC ?? 0);
+        this.hchpWh = Math.max(this.hchpWh, minimum.HCHP ?? 0);
+    }
+
+    snapshot(): HistoricMeterState | undefined {
+        if (this.lastAt === undefined) return undefined;
+        return { kind: 'historic-mono-hphc', at: this.lastAt, hchcWh: this.hchcWh, hchpWh: this.hchpWh };
     }
 
     frameAt(date: Date): Buffer {
@@ -246,7 +284,7 @@ export class HistoricMonoHpHcMeter implements TicMeterModel {
         const amps = Math.round(va / NOMINAL_VOLTS);
         const offPeak = isOffPeak(ms, this.zone);
         const groups: TicGroupSpec[] = [
-            { label: 'ADCO', value: this.adco },
+            { label: 'ADCO', value: this.id },
             { label: 'OPTARIF', value: 'HC..' },
             { label: 'ISOUSC', value: digits(this.isousc, 2) },
             { label: 'HCHC', value: digits(this.hchcWh, 9) },
@@ -289,6 +327,13 @@ export interface StandardMeterOptions {
     overload?: boolean;
     /** IANA time zone of the meter's clock, tariff periods and days: French legal time when not given. */
     timeZone?: string;
+    /** A snapshot of such a meter on the same tariff: it carries on from there. */
+    state?: StandardMeterState;
+    /**
+     * Indexes (EASFnn, EASDnn, EAIT, ERQn → Wh, varh) it never sends less than, e.g. the last ones
+     * stored by a run whose state was lost.
+     */
+    minimumIndexes?: Readonly<Record<string, number>>;
 }
 
 /** Signed flows on one phase: p > 0 withdrawn, p < 0 injected. */
@@ -335,6 +380,21 @@ interface StandardState {
     curve: [CurvePoint, CurvePoint];
 }
 
+export interface StandardMeterState extends StandardState {
+    kind: 'standard-tri-producer';
+    tariff: StandardTariff;
+}
+
+/** Throws unless every value is a finite number (or an array of them): a state read back from a file is checked before use. */
+function assertCounts(what: string, values: Record<string, unknown>): void {
+    for (const [name, value] of Object.entries(values)) {
+        const numbers = Array.isArray(value) ? value : [value];
+        if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+            throw new Error(`${what}: ${name} is not a count (${JSON.stringify(value)})`);
+        }
+    }
+}
+
 type TempoColour = 1 | 2 | 3;
 const TEMPO_NAMES = ['', 'BLEU', 'BLANC', 'ROUGE'];
 
@@ -374,13 +434,14 @@ function freshPeaks(dayStart: number): DayPeaks {
 export class StandardTriProducerMeter implements TicMeterModel {
     readonly mode = 'standard';
     readonly baud = 9600;
+    readonly id: string;
     overload: boolean;
 
     private readonly zone: TimeZone;
     private readonly household: HouseholdModel;
     private readonly seed: number;
     private readonly tariff: StandardTariff;
-    private readonly adsc: string;
+    private readonly minimumIndexes: Readonly<Record<string, number>>;
     private readonly prm: string;
     private readonly prefKva: number;
     private state: StandardState | undefined;
@@ -390,15 +451,49 @@ export class StandardTriProducerMeter implements TicMeterModel {
         this.zone = new TimeZone(options.timeZone ?? FRENCH_LEGAL_TIME);
         this.household = new HouseholdModel(this.seed, options.peakSolarW ?? 3000, this.zone);
         this.tariff = options.tariff ?? 'tempo';
-        this.adsc = options.adsc ?? '042176123456';
+        this.id = options.adsc ?? '042176123456';
         this.prm = options.prm ?? '09876543210123';
         this.prefKva = options.prefKva ?? 12;
         this.overload = options.overload ?? false;
+        this.minimumIndexes = options.minimumIndexes ?? {};
+        if (options.state !== undefined) this.state = this.raiseIndexes(this.restore(options.state));
+    }
+
+    snapshot(): StandardMeterState | undefined {
+        if (this.state === undefined) return undefined;
+        return { kind: 'standard-tri-producer', tariff: this.tariff, ...structuredClone(this.state) };
+    }
+
+    private restore(saved: StandardMeterState): StandardState {
+        const { kind, tariff, ...state } = saved;
+        if (kind !== 'standard-tri-producer') throw new Error(`a standard producer meter cannot carry on from a ${String(kind)} meter`);
+        if (tariff !== this.tariff) throw new Error(`a standard meter on ${this.tariff} cannot carry on from one on ${String(tariff)}`);
+        const { at, supplierWh, distributorWh, injectedWh, reactiveVarh } = state;
+        assertCounts('standard meter state', { at, supplierWh, distributorWh, injectedWh, reactiveVarh });
+        if (supplierWh.length !== 10 || distributorWh.length !== 4 || reactiveVarh.length !== 4) {
+            throw new Error('standard meter state: 10 supplier, 4 distributor and 4 reactive indexes expected');
+        }
+        return structuredClone(state);
+    }
+
+    /** Brings each index up to its minimum; the distributor's total stays the sum of the supplier's indexes it counts. */
+    private raiseIndexes(state: StandardState): StandardState {
+        if (Object.keys(this.minimumIndexes).length === 0) return state;
+        const at = (label: string, wh: number) => Math.max(wh, this.minimumIndexes[label] ?? 0);
+        state.supplierWh = state.supplierWh.map((wh, i) => at(`EASF${two(i + 1)}`, wh));
+        state.distributorWh = state.distributorWh.map((wh, i) => at(`EASD${two(i + 1)}`, wh));
+        state.distributorWh[0] = Math.max(
+            state.distributorWh[0],
+            state.supplierWh.reduce((a, b) => a + b, 0),
+        );
+        state.injectedWh = at('EAIT', state.injectedWh);
+        state.reactiveVarh = state.reactiveVarh.map((varh, i) => at(`ERQ${i + 1}`, varh));
+        return state;
     }
 
     frameAt(date: Date): Buffer {
         const ms = date.getTime();
-        const state = (this.state ??= this.startHistory(ms));
+        const state = (this.state ??= this.raiseIndexes(this.startHistory(ms)));
         this.advance(state, ms);
         this.rollOver(state, ms);
         const flows = this.flowsAt(ms);
@@ -584,7 +679,7 @@ export class StandardTriProducerMeter implements TicMeterModel {
         const { today, yesterday } = state;
 
         return [
-            g('ADSC', this.adsc),
+            g('ADSC', this.id),
             g('VTIC', '02'),
             g('DATE', '', ms),
             g('NGTF', tempo ? '     TEMPO      ' : ' H PLEINE/CREUSE'),

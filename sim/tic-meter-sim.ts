@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { writeMeterState } from './meter-state';
 import { HistoricMonoHpHcMeter, StandardTriProducerMeter, type TicMeterModel } from './tic-frames';
 
 export interface TicSimulatorOptions {
@@ -20,9 +21,18 @@ export interface TicSimulatorOptions {
     baud?: number;
     /** Simulated seconds per real second, to run the daily load curve faster (default 1). */
     speedup?: number;
-    /** Simulated time at start (default: now). */
+    /** Simulated time at start (default: now, or the instant of the meter's last frame when it is later). */
     start?: Date;
-    /** Write errors other than a full tty, e.g. EIO once the other end of a pty is gone. */
+    /**
+     * Where the meter's snapshot is written each time it makes a frame, before the frame's first
+     * byte goes out: a meter restored from it (readMeterState) never sends an index below one
+     * already sent, however the simulator was stopped.
+     */
+    stateFile?: string;
+    /**
+     * Write errors other than a full tty, e.g. EIO once the other end of a pty is gone; a state
+     * file that cannot be written (once, until it can again).
+     */
     onError?: (error: Error) => void;
 }
 
@@ -39,7 +49,8 @@ export function startTicSimulator(options: TicSimulatorOptions): TicSimulator {
     const baud = options.baud ?? meter.baud;
     const speedup = options.speedup ?? 1;
     const bytesPerMs = baud / 10 / 1000;
-    const simStart = (options.start ?? new Date()).getTime();
+    // A restored meter's clock does not go back (a run with a speedup may have taken it past now).
+    const simStart = options.start?.getTime() ?? Math.max(Date.now(), meter.snapshot()?.at ?? 0);
     const fd = fs.openSync(options.path, fs.constants.O_WRONLY | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
     const realStart = performance.now();
 
@@ -50,6 +61,18 @@ export function startTicSimulator(options: TicSimulatorOptions): TicSimulator {
     let outbox: Buffer[] = [];
     let writing: Promise<void> | undefined;
     let stopped = false;
+    let stateUnsaved = false;
+
+    const saveState = (): void => {
+        if (options.stateFile === undefined) return;
+        try {
+            writeMeterState(options.stateFile, meter.snapshot()!);
+            stateUnsaved = false;
+        } catch (err) {
+            if (!stateUnsaved) options.onError?.(err as Error);
+            stateUnsaved = true;
+        }
+    };
 
     const flush = (): void => {
         if (writing || stopped || outbox.length === 0) return;
@@ -73,6 +96,7 @@ export function startTicSimulator(options: TicSimulatorOptions): TicSimulator {
                 // The frame's instant is when its first byte goes out on the line.
                 frame = meter.frameAt(new Date(simStart + (sent / bytesPerMs) * speedup));
                 frameOffset = 0;
+                saveState();
             }
             const n = Math.min(due, frame.length - frameOffset);
             outbox.push(frame.subarray(frameOffset, frameOffset + n));

@@ -311,3 +311,23 @@ function exchange(
 function authorization(auth: InfluxCredentials | undefined): Record<string, string> {
     return auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
 }
+
+/**
+ * Why no InfluxDB answers at `url` (connection refused, no answer, not InfluxDB), or undefined
+ * when one does: GET /ping, answered 204 with InfluxDB's version header (1.x and 2.x alike).
+ */
+export async function influxProblem(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<string | undefined> {
+    let res: Response;
+    try {
+        res = await fetch(new URL('/ping', url), { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+        if ((err as Error).name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+        const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+        if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+        return cause?.message ?? (err as Error).message;
+    }
+    await res.body?.cancel();
+    if (res.status === 204 && res.headers.has('x-influxdb-version')) return undefined;
+    const version = res.headers.has('x-influxdb-version') ? '' : ', without an InfluxDB version';
+    return `GET /ping answered HTTP ${res.status}${version}: not an InfluxDB`;
+}

@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { answers, freePort, HOST, projectRoot, supervise } from './service';
+import { answers, freePort, HOST, PortInUseError, projectRoot, supervise } from './service';
 
 export type NodeRedRuntime = 'node-red' | 'node-red-5';
 
@@ -34,6 +34,10 @@ export interface NodeRedOptions {
     env?: Record<string, string>;
     /** Merged over the generated settings (shallow); must be JSON-serialisable. */
     settingsOverrides?: Record<string, unknown>;
+    /** Node-RED's output is appended to this file as it comes. */
+    logFile?: string;
+    /** Receives each line Node-RED prints, as it prints it. */
+    onOutputLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface NodeRedProcess {
@@ -93,7 +97,8 @@ export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProc
             return await launch(options, nodeBinary, redJs, port);
         } catch (err) {
             const portTaken = err instanceof Error && /port in use|EADDRINUSE/.test(err.message);
-            if (options.port || !portTaken || attempt === PORT_ATTEMPTS) throw err;
+            if (portTaken && options.port) throw new PortInUseError(port);
+            if (!portTaken || attempt === PORT_ATTEMPTS) throw err;
         }
     }
 }
@@ -108,12 +113,28 @@ async function launch(options: NodeRedOptions, nodeBinary: string, redJs: string
     });
 
     let output = '';
-    const onOutput = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
+    // Opened at once, so that a log file that cannot be written fails the start, not a later write.
+    const logFile = options.logFile === undefined ? undefined : fs.createWriteStream('', { fd: fs.openSync(options.logFile, 'a') });
+    const logClosed = logFile === undefined ? Promise.resolve() : new Promise<void>((resolve) => logFile.once('close', () => resolve()));
+    const partialLines = { stdout: '', stderr: '' };
+    child.once('close', () => {
+        logFile?.end();
+        for (const stream of ['stdout', 'stderr'] as const) {
+            if (partialLines[stream] !== '') options.onOutputLine?.(partialLines[stream], stream);
+        }
+    });
+    const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        output += text;
         if (output.length > 2 * LOG_KEEP_CHARS) output = output.slice(-LOG_KEEP_CHARS);
+        logFile?.write(chunk);
+        if (options.onOutputLine === undefined) return;
+        const lines = (partialLines[stream] + text).split('\n');
+        partialLines[stream] = lines.pop() ?? '';
+        for (const line of lines) options.onOutputLine(line, stream);
     };
-    child.stdout.on('data', onOutput);
-    child.stderr.on('data', onOutput);
+    child.stdout.on('data', onOutput('stdout'));
+    child.stderr.on('data', onOutput('stderr'));
 
     const supervised = supervise(child, 'SIGINT', STOP_GRACE_MS);
     const describe = (reason: string) =>
@@ -121,7 +142,11 @@ async function launch(options: NodeRedOptions, nodeBinary: string, redJs: string
             `Node-RED (${options.runtime} on ${nodeBinary}) ${reason}\n--- Node-RED output (tail) ---\n${output.slice(-4000).trim()}`,
         );
     await supervised.waitUntil(() => answers(`${url}/settings`), READY_TIMEOUT_MS, describe);
-    return { url, port, pid: child.pid!, stop: () => supervised.stop(), logs: () => output };
+    const stop = async () => {
+        await supervised.stop();
+        await logClosed;
+    };
+    return { url, port, pid: child.pid!, stop, logs: () => output };
 }
 
 function settingsJs(port: number, flowFile: string, overrides: Record<string, unknown>): string {
@@ -131,7 +156,8 @@ function settingsJs(port: number, flowFile: string, overrides: Record<string, un
         flowFile,
         nodesDir: [projectRoot],
         telemetry: { enabled: false, updateNotification: false },
-        editorTheme: { tours: false, projects: { enabled: false } },
+        // Projects stay off without `enabled: false`, which only adds a warning to every start.
+        editorTheme: { tours: false, projects: {} },
         externalModules: { palette: { allowInstall: false } },
         logging: { console: { level: 'info', metrics: false, audit: false } },
         // 'file' is for what must survive a restart (quotas, ledgers); the rest stays in memory.

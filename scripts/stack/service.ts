@@ -24,16 +24,34 @@ function findProjectRoot(start: string): string {
 /** The checkout's root, whether this runs from its source or from dist/. */
 export const projectRoot = findProjectRoot(__dirname);
 
-/** A port free right now; another process may take it before we bind it, so callers retry. */
-export function freePort(): Promise<number> {
+/** A port on HOST that another process listens on (or holds on every interface). */
+export class PortInUseError extends Error {
+    constructor(readonly port: number) {
+        super(`port ${port} on ${HOST} is already in use by another process`);
+        this.name = 'PortInUseError';
+    }
+}
+
+/** Listens on `port` (0: any free one) and closes at once: the port it got; PortInUseError when taken. */
+function probePort(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
-        server.once('error', reject);
-        server.listen(0, HOST, () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
+        server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err));
+        server.listen(port, HOST, () => {
+            const bound = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(bound));
         });
     });
+}
+
+/** A port free right now; another process may take it before we bind it, so callers retry. */
+export function freePort(): Promise<number> {
+    return probePort(0);
+}
+
+/** Throws PortInUseError when `port` is taken now: a server that needs that very port can fail before anything else starts. */
+export async function assertPortFree(port: number): Promise<void> {
+    await probePort(port);
 }
 
 export interface SupervisedChild {

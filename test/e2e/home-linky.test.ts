@@ -1,8 +1,9 @@
 /**
  * End to end: the demo stack (private influxd, simulated meters on socat pseudo-terminals, a real
  * headless Node-RED 4.1 running the shipped flows), checked through the admin API and through the
- * dashboard in headless Chromium. Saves a screenshot of the dashboard in test-output/; with
- * UPDATE_SCREENSHOT=1, also over the one the README shows (a run must not leave the clone changed).
+ * dashboard in headless Chromium, then started again on the same folder as a user starts it the
+ * next day. Saves a screenshot of the dashboard in test-output/; with UPDATE_SCREENSHOT=1, also
+ * over the one the README shows (a run must not leave the clone changed).
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -11,8 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../scripts/stack/demo-stack';
-import { nodeErrors } from '../../scripts/stack/node-red';
+import { deployFlows, nodeErrors } from '../../scripts/stack/node-red';
+import { influxRows } from '../support/influx';
 import { projectRoot } from '../support/paths';
+import { eventually } from '../support/wait';
 
 const CHROMIUM_ARGS = [
     '--headless',
@@ -209,3 +212,76 @@ test('the Node-RED log shows no error from the shipped flows', () => {
         .filter((l) => /\[error\]/.test(l));
     assert.deepEqual(errors, []);
 });
+
+/** Each simulated meter (its `meter` tag) and the indexes it sends. */
+const METER_INDEXES: Record<string, string[]> = {
+    '021975348497': ['HCHC', 'HCHP'],
+    '042176123456': ['EAST', 'EASF01', 'EASF02', 'EASF03', 'EASF04', 'EASF05', 'EASF06', 'EASD01', 'EAIT'],
+};
+
+/** One aggregate (first, last) of every index of a meter over a time condition, label → value; undefined while there is no point. */
+async function indexesWhere(aggregate: 'first' | 'last', meter: string, condition: string): Promise<Record<string, number> | undefined> {
+    const labels = METER_INDEXES[meter];
+    const [row] = await influxRows(
+        demo.influxUrl,
+        'energy',
+        `SELECT ${labels.map((l) => `${aggregate}(${l}) AS ${l}`).join(', ')} FROM teleinfo WHERE meter = '${meter}' AND ${condition}`,
+    );
+    return row === undefined ? undefined : Object.fromEntries(labels.map((l) => [l, Number(row[l])]));
+}
+
+/** Users' flows: what the editor deploys. */
+async function deployedFlows(): Promise<{ id: string; type: string }[]> {
+    return (await (await fetch(`${demo.nodeRed.url}/flows`)).json()) as { id: string; type: string }[];
+}
+
+test("Node-RED's log goes to a file in the demo folder, across a restart of Node-RED", () => {
+    assert.equal(demo.nodeRedLog, path.join(dir, 'node-red.log'));
+    const log = fs.readFileSync(demo.nodeRedLog, 'utf8');
+    assert.ok((log.match(/\[info\] Started flows/g)?.length ?? 0) >= 2, 'the first start and the restart');
+    assert.match(log, /\[info\] Server now running at http:\/\/127\.0\.0\.1:\d+\//);
+});
+
+test(
+    'the whole demo started again: the flows deployed in the editor are kept, every index carries on without going down',
+    {
+        timeout: 240_000,
+    },
+    async () => {
+        // A change deployed the way the editor deploys one.
+        const note = { id: 'e2e-user-note', type: 'comment', z: 'home-linky', name: 'deployed in the editor', wires: [] };
+        await deployFlows(demo.nodeRed.url, [...(await deployedFlows()), note]);
+        await demo.stop();
+        const stoppedAt = Date.now();
+        demo = await startDemo({ dir, nodeRedPort: 0 });
+
+        assert.deepEqual(demo.flows, { action: 'kept', file: path.join(dir, 'node-red', 'flows.json'), differsFromShipped: true });
+        assert.ok(
+            (await deployedFlows()).some((n) => n.id === note.id),
+            'the deployed change is running again',
+        );
+        const backups = fs.readdirSync(path.join(dir, 'node-red')).filter((f) => /^flows(_cred)?-backup-/.test(f));
+        assert.deepEqual(backups, [], 'nothing replaced, nothing backed up');
+        assert.match(fs.readFileSync(`${demo.nodeRedLog}.1`, 'utf8'), /\[info\] Started flows/, "the previous start's log is kept");
+
+        for (const [meter, labels] of Object.entries(METER_INDEXES)) {
+            const before = await indexesWhere('last', meter, `time < ${stoppedAt}ms`);
+            const after = await eventually(() => indexesWhere('first', meter, `time > ${stoppedAt}ms`), 90_000, 1000);
+            assert.ok(before !== undefined);
+            for (const label of labels) {
+                assert.ok(after[label] >= before[label], `${meter} ${label}: ${before[label]} before the restart, ${after[label]} after`);
+            }
+        }
+        // The whole stored series, from the back-filled history through the live frames of both runs.
+        for (const [meter, labels] of Object.entries(METER_INDEXES)) {
+            const rows = await influxRows(demo.influxUrl, 'energy', `SELECT ${labels.join(', ')} FROM teleinfo WHERE meter = '${meter}'`);
+            assert.ok(rows.length > 40_000, `${rows.length} points of ${meter}`);
+            for (const label of labels) {
+                const down = rows.findIndex((row, i) => i > 0 && Number(row[label]) < Number(rows[i - 1][label]));
+                const where =
+                    down < 0 ? '' : `${String(rows[down - 1].time)} (${String(rows[down - 1][label])}) → ${String(rows[down].time)}`;
+                assert.equal(down, -1, `${meter} ${label} goes down at ${where}`);
+            }
+        }
+    },
+);

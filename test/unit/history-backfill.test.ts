@@ -1,6 +1,6 @@
 /**
- * The demo's simulated history: one point a minute per meter, indexes that only grow and end
- * where the live meter starts, and the very shape the Home Linky flow's store writes (its
+ * The demo's simulated history: one point a minute per meter, indexes that only grow, the live
+ * meters (the same models, carrying on) starting at or above where it ends, and the very shape the Home Linky flow's store writes (its
  * "Frame → point" function run on the same readings).
  */
 import { test } from 'node:test';
@@ -16,8 +16,8 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 const END = Date.parse('2026-01-15T12:00:00Z');
 
-function readingsOf(at: number): TicReading[] {
-    return demoMeters().map((meter) => {
+function readingsOf(at: number, meters = demoMeters()): TicReading[] {
+    return meters.map((meter) => {
         const readings: TicReading[] = [];
         new TicDecoder({ mode: meter.mode, onFrame: (frame) => readings.push(new TicMeterView().read(frame, at)) }).push(
             meter.frameAt(new Date(at)),
@@ -27,9 +27,11 @@ function readingsOf(at: number): TicReading[] {
 }
 
 test("two days at one point a minute: one point per meter and minute, indexes never going down, ending at the live meter's", () => {
-    const history = simulatedHistory(END - 2 * DAY_MS, END, MINUTE_MS);
+    const meters = demoMeters();
+    const history = simulatedHistory(END - 2 * DAY_MS, END, MINUTE_MS, meters);
     assert.equal(history.length, 2);
-    const live = readingsOf(END).map(teleinfoPoint);
+    // The demo's live simulator carries on with the models the history was read from.
+    const live = readingsOf(END, meters).map(teleinfoPoint);
     history.forEach((points, i) => {
         assert.equal(points.length, 2 * 24 * 60);
         const indexes = Object.keys(points[0].fields).filter((f) => /^(HCHC|HCHP|EAST|EASF\d\d|EAIT)$/.test(f));
