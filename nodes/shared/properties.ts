@@ -5,6 +5,7 @@
  * `<type>.errors.<property>` unless another is given, so every node words its own reasons.
  */
 import { withinLimits, type NumberLimits } from '../../lib/util/limits';
+import { TimeZone, TimeZoneError } from '../../lib/util/time-zone';
 import { ConfigError } from './config-error';
 
 export type { NumberLimits };
@@ -82,6 +83,18 @@ export class PropertyReader {
         return (
             this.number(name, limits, { ...options, default: options.default === undefined ? undefined : options.default / 1000 }) * 1000
         );
+    }
+
+    /** An IANA time-zone name the runtime knows, checked once at deploy rather than at each use. */
+    timeZone(name: string, options: ReadOptions<string> = {}): string {
+        const zone = this.text(name, options);
+        try {
+            new TimeZone(zone);
+        } catch (err) {
+            if (!(err instanceof TimeZoneError)) throw err;
+            throw this.refuse(name, zone, options.key);
+        }
+        return zone;
     }
 
     /** A text property as saved: text, or a number typed where text goes (a port, a name); nothing else. */

@@ -5,7 +5,6 @@
  */
 import { TariffError } from '../../lib/tariff/tariff-error';
 import { PERIOD_NAME, validateSchedule, type TariffSchedule } from '../../lib/tariff/tariff';
-import { TimeZone, TimeZoneError } from '../../lib/util/time-zone';
 import { PropertyReader } from '../shared/properties';
 
 export interface TariffCostProperties {
@@ -35,7 +34,7 @@ export function parseTariffCost(p: TariffCostProperties, describe: (err: TariffE
     const unpriced = unpricedPeriods(schedule, periods);
     if (unpriced.length > 0)
         throw read.refuse('periods', p.periods, 'tariff-cost.errors.unpricedPeriods', { periods: unpriced.join(', ') });
-    return { schedule, periods: periods.length === 0 ? undefined : periods, timeZone: timeZoneOf(read) };
+    return { schedule, periods: periods.length === 0 ? undefined : periods, timeZone: read.timeZone('timeZone', { default: 'Europe/Paris' }) };
 }
 
 /**
@@ -80,16 +79,4 @@ function configuredSchedule(read: PropertyReader, value: unknown, describe: (err
         if (!(err instanceof TariffError)) throw err;
         throw read.refuse('schedule', value, 'tariff-cost.errors.schedule', { reason: describe(err) });
     }
-}
-
-/** An IANA zone name the runtime knows, checked once at deploy. */
-function timeZoneOf(read: PropertyReader): string {
-    const name = read.text('timeZone', { default: 'Europe/Paris' });
-    try {
-        new TimeZone(name);
-    } catch (err) {
-        if (!(err instanceof TimeZoneError)) throw err;
-        throw read.refuse('timeZone', name);
-    }
-    return name;
 }

@@ -156,7 +156,7 @@ describeOnEachRuntime('tariff-cost', () => {
         assert.equal(pricings[1].payload.energyLines[0].price, 0.2, "September is priced from August's tariff");
         assert.equal(pricings[1].topic, 'home');
         assert.notEqual(pricings[1]._msgid, pricings[0]._msgid);
-        assert.ok(fs.existsSync(stateFile()), 'saved');
+        await waitFor(() => fs.existsSync(stateFile())); // saved in the background, after output 2 is sent
 
         // Restart: the runtime stops, then starts again with the same flow.
         await helper.unload();

@@ -65,6 +65,14 @@ describe('PropertyReader', () => {
         assert.equal(read({ every: '1.5' }).durationMs('every', { above: 0 }), 1500);
         assert.equal(read({}).durationMs('every', { above: 0 }, { default: 60_000 }), 60_000);
     });
+
+    test('a time zone is a name the runtime knows; a refused one names the property and the value', () => {
+        assert.equal(read({}).timeZone('zone', { default: 'Europe/Paris' }), 'Europe/Paris');
+        assert.equal(read({ zone: ' America/Montreal ' }).timeZone('zone'), 'America/Montreal');
+        const err = refusal(() => read({ zone: 'Europe/Lutece' }).timeZone('zone', { default: 'Europe/Paris' }));
+        assert.equal(err.key, 'demo-node.errors.zone');
+        assert.equal(err.value, 'Europe/Lutece');
+    });
 });
 
 describe('config migrations', () => {
