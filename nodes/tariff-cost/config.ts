@@ -34,7 +34,11 @@ export function parseTariffCost(p: TariffCostProperties, describe: (err: TariffE
     const unpriced = unpricedPeriods(schedule, periods);
     if (unpriced.length > 0)
         throw read.refuse('periods', p.periods, 'tariff-cost.errors.unpricedPeriods', { periods: unpriced.join(', ') });
-    return { schedule, periods: periods.length === 0 ? undefined : periods, timeZone: read.timeZone('timeZone', { default: 'Europe/Paris' }) };
+    return {
+        schedule,
+        periods: periods.length === 0 ? undefined : periods,
+        timeZone: read.timeZone('timeZone', { default: 'Europe/Paris' }),
+    };
 }
 
 /**
